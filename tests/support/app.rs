@@ -1,0 +1,222 @@
+//! Launches the real Authdeck window and drives it over WebDriver (tauri-driver in front of
+//! WebKitWebDriver), for end-to-end tests.
+//!
+//! Needs a display (Xvfb), a D-Bus session and the drivers: `scripts/test.sh` provides all of
+//! them. Every launch gets its own data directories, and [`AppSession::stop`] ends everything
+//! the session started (tauri-driver gets SIGTERM, so it takes WebKitWebDriver with it).
+//!
+//! Adding an end-to-end test: `let app = AppSession::start().await;`, drive `app.client`,
+//! then `app.stop().await`. Hold [`exclusive`] for the whole test: the app is single-instance.
+
+use std::collections::HashMap;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use tempfile::TempDir;
+
+/// The built app under test.
+pub const APP_BINARY: &str = env!("CARGO_BIN_EXE_authdeck");
+
+/// How long a window or an element may take to appear.
+pub const UI_TIMEOUT: Duration = Duration::from_secs(20);
+
+static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Serialises end-to-end tests within one test binary: a second app would hand over to the
+/// first and exit, as the single-instance rule says.
+pub async fn exclusive() -> tokio::sync::MutexGuard<'static, ()> {
+    ONE_APP_AT_A_TIME.lock().await
+}
+
+/// A running app window, its WebDriver client and the processes behind it.
+pub struct AppSession {
+    /// The WebDriver client connected to the app's window.
+    pub client: Client,
+    driver: Child,
+    home: TempDir,
+    env: HashMap<String, String>,
+}
+
+impl AppSession {
+    /// Starts the app with fresh data directories.
+    pub async fn start() -> Self {
+        Self::start_with_env(HashMap::new()).await
+    }
+
+    /// Starts the app with fresh data directories and `extra` environment variables.
+    pub async fn start_with_env(extra: HashMap<String, String>) -> Self {
+        require_environment();
+        let home = tempfile::tempdir().expect("a temporary directory for the app's data");
+        let mut env = isolated_dirs(home.path());
+        env.extend(extra);
+
+        let port = free_port();
+        let native_port = free_port();
+        let driver = Command::new("tauri-driver")
+            .args(["--port", &port.to_string()])
+            .args(["--native-port", &native_port.to_string()])
+            .envs(&env)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("tauri-driver starts (scripts/test.sh installs it)");
+        wait_for_port(port);
+
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": APP_BINARY }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a WebDriver session with the app");
+        let session = Self {
+            client,
+            driver,
+            home,
+            env,
+        };
+        session.wait_for_text("h1", "Authdeck").await;
+        session
+    }
+
+    /// The environment the app runs with; use it for second launches.
+    pub fn env(&self) -> &HashMap<String, String> {
+        &self.env
+    }
+
+    /// The directory standing in for the user's home (data, config, cache live under it).
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// Launches the app binary a second time with `args`, as the desktop would for a link, and
+    /// returns its exit status, or `None` if it was still running after `within` (it is killed).
+    pub fn launch_again(&self, args: &[&str], within: Duration) -> Option<ExitStatus> {
+        let mut second = Command::new(APP_BINARY)
+            .args(args)
+            .envs(&self.env)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the app binary starts a second time");
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Some(status) = second.try_wait().expect("the second instance's status") {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = second.kill();
+        let _ = second.wait();
+        None
+    }
+
+    /// Waits until an element matching `css` contains `needle`, and returns its text.
+    pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Ok(elements) = self.client.find_all(Locator::Css(css)).await {
+                for element in elements {
+                    if let Ok(text) = element.text().await {
+                        if text.contains(needle) {
+                            return text;
+                        }
+                        last = text;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no '{css}' contained {needle:?} within {UI_TIMEOUT:?}; last text seen: {last:?}");
+    }
+
+    /// Closes the window and ends tauri-driver (SIGTERM, so WebKitWebDriver ends with it).
+    pub async fn stop(mut self) {
+        let _ = self.client.clone().close().await;
+        terminate(&mut self.driver);
+    }
+}
+
+impl Drop for AppSession {
+    fn drop(&mut self) {
+        terminate(&mut self.driver);
+    }
+}
+
+fn terminate(child: &mut Child) {
+    if let Ok(Some(_)) = child.try_wait() {
+        return;
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// XDG directories under `home`, so the app's data, logs, keyrings and desktop entries of one
+/// test never meet another's or the user's.
+fn isolated_dirs(home: &Path) -> HashMap<String, String> {
+    let dir = |name: &str| -> String {
+        let path: PathBuf = home.join(name);
+        std::fs::create_dir_all(&path).expect("an isolated XDG directory");
+        path.display().to_string()
+    };
+    HashMap::from([
+        ("XDG_DATA_HOME".into(), dir("data")),
+        ("XDG_CONFIG_HOME".into(), dir("config")),
+        ("XDG_CACHE_HOME".into(), dir("cache")),
+    ])
+}
+
+fn require_environment() {
+    let missing: Vec<&str> = [
+        ("DISPLAY", std::env::var_os("DISPLAY").is_some()),
+        (
+            "DBUS_SESSION_BUS_ADDRESS",
+            std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(name, present)| (!present).then_some(name))
+    .collect();
+    assert!(
+        missing.is_empty(),
+        "end-to-end tests need {missing:?}: run them through scripts/test.sh, which provides a \
+         virtual display and a private D-Bus session"
+    );
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free loopback port")
+}
+
+fn wait_for_port(port: u16) {
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + UI_TIMEOUT;
+    while Instant::now() < deadline {
+        if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("tauri-driver did not listen on port {port} within {UI_TIMEOUT:?}");
+}
