@@ -4,7 +4,7 @@
 //! `authdeck=trace`), `info` by default. Each formatted line passes through
 //! [`crate::redact::redact`] before it reaches any writer, so no call site can leak a secret.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
@@ -29,6 +29,7 @@ pub fn init(log_dir: Option<&Path>) -> Option<PathBuf> {
     let filter =
         || EnvFilter::try_from_env(LOG_FILTER_VAR).unwrap_or_else(|_| EnvFilter::new("info"));
     let stderr = tracing_subscriber::fmt::layer()
+        .with_ansi(io::stderr().is_terminal())
         .with_writer(Redacting(io::stderr))
         .with_filter(filter());
     let (file, file_error) = match log_dir.map(open_rolling_file) {
@@ -58,15 +59,15 @@ pub fn init(log_dir: Option<&Path>) -> Option<PathBuf> {
     log_dir.map(Path::to_path_buf)
 }
 
-fn open_rolling_file(
-    dir: &Path,
-) -> Result<RollingFileAppender, tracing_appender::rolling::InitError> {
-    RollingFileAppender::builder()
+fn open_rolling_file(dir: &Path) -> Result<RollingFileAppender, Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(dir)?;
+    let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix("authdeck")
         .filename_suffix("log")
         .max_log_files(KEPT_LOG_FILES)
-        .build(dir)
+        .build(dir)?;
+    Ok(appender)
 }
 
 /// Panics go to the log (redacted) instead of raw stderr: a panic message may quote a value.

@@ -35,7 +35,7 @@ pub async fn exclusive() -> tokio::sync::MutexGuard<'static, ()> {
 pub struct AppSession {
     /// The WebDriver client connected to the app's window.
     pub client: Client,
-    driver: Child,
+    driver: Driver,
     home: TempDir,
     env: HashMap<String, String>,
 }
@@ -55,15 +55,19 @@ impl AppSession {
 
         let port = free_port();
         let native_port = free_port();
-        let driver = Command::new("tauri-driver")
-            .args(["--port", &port.to_string()])
-            .args(["--native-port", &native_port.to_string()])
-            .envs(&env)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("tauri-driver starts (scripts/test.sh installs it)");
+        let driver = Driver(
+            Command::new("tauri-driver")
+                .args(["--port", &port.to_string()])
+                .args(["--native-port", &native_port.to_string()])
+                .envs(&env)
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("tauri-driver starts (scripts/test.sh installs it)"),
+        );
+        // tauri-driver listens first and starts WebKitWebDriver behind it: wait for both.
         wait_for_port(port);
+        wait_for_port(native_port);
 
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
@@ -138,19 +142,23 @@ impl AppSession {
         panic!("no '{css}' contained {needle:?} within {UI_TIMEOUT:?}; last text seen: {last:?}");
     }
 
-    /// Closes the window and ends tauri-driver (SIGTERM, so WebKitWebDriver ends with it).
-    pub async fn stop(mut self) {
+    /// Closes the window, then ends tauri-driver.
+    pub async fn stop(self) {
         let _ = self.client.clone().close().await;
-        terminate(&mut self.driver);
     }
 }
 
-impl Drop for AppSession {
+/// tauri-driver, ended on drop (also when a test panics half-way through starting).
+struct Driver(Child);
+
+impl Drop for Driver {
     fn drop(&mut self) {
-        terminate(&mut self.driver);
+        terminate(&mut self.0);
     }
 }
 
+/// Ends `child` with SIGTERM (tauri-driver then ends WebKitWebDriver; a SIGKILL would orphan
+/// it), and kills it only if it has not exited after 5 s.
 fn terminate(child: &mut Child) {
     if let Ok(Some(_)) = child.try_wait() {
         return;
@@ -181,6 +189,9 @@ fn isolated_dirs(home: &Path) -> HashMap<String, String> {
         ("XDG_DATA_HOME".into(), dir("data")),
         ("XDG_CONFIG_HOME".into(), dir("config")),
         ("XDG_CACHE_HOME".into(), dir("cache")),
+        // Quiet, and nothing written after the directories are gone.
+        ("MESA_SHADER_CACHE_DISABLE".into(), "true".into()),
+        ("NO_AT_BRIDGE".into(), "1".into()),
     ])
 }
 
@@ -218,5 +229,5 @@ fn wait_for_port(port: u16) {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("tauri-driver did not listen on port {port} within {UI_TIMEOUT:?}");
+    panic!("the WebDriver did not listen on port {port} within {UI_TIMEOUT:?}");
 }
