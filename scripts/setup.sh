@@ -39,8 +39,9 @@ fi
 
 # The Tauri CLI (prebuilt, from npm) for bundling; versions pinned by package-lock.json.
 if [ ! -x node_modules/.bin/tauri ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing the Tauri CLI (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm ci` refuses this lock: npm records only this platform's optional CLI binary in it.
+  say "installing the Tauri CLI (npm install --no-save)"
+  npm install --no-save --no-audit --no-fund --loglevel=error
 fi
 
 # tauri-driver: the WebDriver front for the real window in end-to-end tests.
