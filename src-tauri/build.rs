@@ -1,9 +1,23 @@
+/// The app's own commands; each must also be granted in `capabilities/main-window.json`.
+const COMMANDS: &[&str] = &[
+    "take_notices",
+    "list_presets",
+    "register_app",
+    "update_app",
+    "remove_app",
+    "list_apps",
+    "list_accounts",
+    "start_sign_in",
+    "cancel_sign_in",
+    "refresh_account",
+    "remove_account",
+];
+
 fn main() {
-    let commands = tauri_build::AppManifest::new().commands(&["take_notices"]);
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .capabilities_path_pattern("./src-tauri/capabilities/**/*")
-            .app_manifest(commands),
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
     )
     .expect("the Tauri build step failed");
 }

@@ -1,14 +1,150 @@
-//! The commands the window may call: thin adapters from IPC to the plain modules.
+//! The commands the window may call: thin adapters from IPC to the core. Each parses its
+//! input, calls one core operation and returns its reply or its `{code, message}` error.
 //!
 //! Every command here is listed in `build.rs` (the app manifest) and granted in
-//! `capabilities/main-window.json`; nothing else is reachable from the page.
+//! `capabilities/main-window.json`; nothing else is reachable from the page. No reply
+//! carries a token or a secret.
 
-use tauri::State;
+use std::sync::Arc;
 
+use serde::Serialize;
+use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_opener::OpenerExt;
+
+use crate::accounts::AccountId;
+use crate::apps::{AppId, AppInput};
+use crate::catalog::{AccountView, AppView, RemovedAccount, RemovedApp};
+use crate::error::Error;
 use crate::notices::{Notice, Notices};
+use crate::oauth::authorize::AttemptId;
+use crate::provider::Preset;
+use crate::service::Authdeck;
+use crate::signin::SignInStarted;
+use crate::CoreState;
+
+type Reply<T> = Result<T, Error>;
+
+fn core(state: &State<'_, CoreState>) -> Reply<Arc<Authdeck>> {
+    state.0.clone()
+}
+
+/// A provider preset, for the registration form.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PresetView {
+    id: &'static str,
+    label: &'static str,
+    fixed_base_url: Option<&'static str>,
+}
+
+/// A started sign-in, and whether the system browser opened.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInReply {
+    #[serde(flatten)]
+    started: SignInStarted,
+    browser_opened: bool,
+}
 
 /// Returns the notices waiting for the window (oldest first) and empties the queue.
 #[tauri::command]
 pub fn take_notices(notices: State<'_, Notices>) -> Vec<Notice> {
     notices.take()
+}
+
+/// The provider presets.
+#[tauri::command]
+pub fn list_presets() -> Vec<PresetView> {
+    Preset::ALL
+        .into_iter()
+        .map(|preset| PresetView {
+            id: preset.id(),
+            label: preset.label(),
+            fixed_base_url: preset.fixed_base_url(),
+        })
+        .collect()
+}
+
+/// Registers an app (its secret goes to the keyring).
+#[tauri::command]
+pub async fn register_app(state: State<'_, CoreState>, input: AppInput) -> Reply<AppView> {
+    core(&state)?.register_app(input).await
+}
+
+/// Changes an app's scopes, redirect mode or secret.
+#[tauri::command]
+pub async fn update_app(
+    state: State<'_, CoreState>,
+    app_id: AppId,
+    input: AppInput,
+) -> Reply<AppView> {
+    core(&state)?.update_app(app_id, input).await
+}
+
+/// Removes an app and its accounts.
+#[tauri::command]
+pub async fn remove_app(state: State<'_, CoreState>, app_id: AppId) -> Reply<RemovedApp> {
+    core(&state)?.remove_app(app_id).await
+}
+
+/// Every registered app.
+#[tauri::command]
+pub fn list_apps(state: State<'_, CoreState>) -> Reply<Vec<AppView>> {
+    core(&state)?.list_apps()
+}
+
+/// Every account (ids, names, scopes, expiry, health; never a token).
+#[tauri::command]
+pub fn list_accounts(state: State<'_, CoreState>) -> Reply<Vec<AccountView>> {
+    core(&state)?.list_accounts()
+}
+
+/// Starts a sign-in and opens the consent page in the system browser.
+#[tauri::command]
+pub async fn start_sign_in<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, CoreState>,
+    app_id: AppId,
+) -> Reply<SignInReply> {
+    let started = core(&state)?.start_sign_in(app_id).await?;
+    let browser_opened = match app
+        .opener()
+        .open_url(started.authorize_url.clone(), None::<&str>)
+    {
+        Ok(()) => true,
+        Err(err) => {
+            tracing::warn!("could not open the system browser: {err}");
+            false
+        }
+    };
+    Ok(SignInReply {
+        started,
+        browser_opened,
+    })
+}
+
+/// Cancels a waiting sign-in.
+#[tauri::command]
+pub fn cancel_sign_in(state: State<'_, CoreState>, attempt_id: AttemptId) -> Reply<()> {
+    core(&state)?.cancel_sign_in(attempt_id)
+}
+
+/// Refreshes an account's token now.
+#[tauri::command]
+pub async fn refresh_account(
+    state: State<'_, CoreState>,
+    account_id: AccountId,
+) -> Reply<AccountView> {
+    let core = core(&state)?;
+    core.refresh_now(account_id).await?;
+    core.account_view(account_id)
+}
+
+/// Removes an account: revoke at the provider, wipe its tokens, forget it.
+#[tauri::command]
+pub async fn remove_account(
+    state: State<'_, CoreState>,
+    account_id: AccountId,
+) -> Reply<RemovedAccount> {
+    core(&state)?.remove_account(account_id).await
 }

@@ -1,4 +1,89 @@
-//! Names of the events Authdeck pushes to the window. Payloads never carry a token.
+//! The events Authdeck pushes to the window: names, payloads, and the sink the core emits
+//! through (the Tauri layer forwards them; tests record them). Payloads never carry a token.
+
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use crate::accounts::AccountId;
+use crate::error::Error;
+use crate::oauth::authorize::AttemptId;
 
 /// New notices wait in the queue; the window calls `take_notices` to read them (no payload).
 pub const NOTICES_CHANGED: &str = "authdeck:notices-changed";
+/// Apps or accounts changed (added, removed, health, expiry); the window reloads its lists.
+pub const ACCOUNTS_CHANGED: &str = "authdeck:accounts-changed";
+/// A sign-in moved on; the payload is a [`SignInProgress`].
+pub const SIGN_IN_PROGRESS: &str = "authdeck:sign-in";
+
+/// Where a sign-in stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInStage {
+    /// Waiting for the browser's redirect.
+    Waiting,
+    /// The redirect arrived; exchanging and checking.
+    Exchanging,
+    /// Done: the account is stored.
+    Completed,
+    /// Ended with an error.
+    Failed,
+}
+
+/// A sign-in's progress, for the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInProgress {
+    /// Which attempt.
+    pub attempt_id: AttemptId,
+    /// Where it stands.
+    pub stage: SignInStage,
+    /// The account added (completed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<AccountId>,
+    /// What went wrong (failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Error>,
+}
+
+/// Something the window should know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppEvent {
+    /// See [`ACCOUNTS_CHANGED`].
+    AccountsChanged,
+    /// See [`SIGN_IN_PROGRESS`].
+    SignIn(SignInProgress),
+}
+
+impl AppEvent {
+    /// The event's name on the wire.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AppEvent::AccountsChanged => ACCOUNTS_CHANGED,
+            AppEvent::SignIn(_) => SIGN_IN_PROGRESS,
+        }
+    }
+}
+
+/// Where the core sends its events.
+pub trait EventSink: Send + Sync {
+    /// Sends `event` (best effort: a closed window is not an error).
+    fn emit(&self, event: AppEvent);
+}
+
+/// Keeps every event, for tests.
+#[derive(Debug, Default)]
+pub struct RecordedEvents(Mutex<Vec<AppEvent>>);
+
+impl RecordedEvents {
+    /// The events so far, oldest first.
+    pub fn all(&self) -> Vec<AppEvent> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+impl EventSink for RecordedEvents {
+    fn emit(&self, event: AppEvent) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(event);
+    }
+}

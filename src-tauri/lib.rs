@@ -1,22 +1,49 @@
 //! Authdeck: a desktop app that manages Hivesigner and SteemLogin app authorizations.
 //!
 //! This file is the Tauri shell: plugins, state, commands and deep-link routing. The logic
-//! lives in plain modules that never import Tauri (`deep_link`, `notices`, `redact`, ...).
-//! The app is assembled by [`configure`], generic over [`tauri::Runtime`], so tests build the
-//! same app on Tauri's mock runtime.
+//! lives in plain modules that never import Tauri (everything but `commands`). The app is
+//! assembled by [`configure`], generic over [`tauri::Runtime`], so tests build the same app on
+//! Tauri's mock runtime.
 
+pub mod accounts;
+pub mod apps;
+pub mod catalog;
+pub mod clock;
 mod commands;
 pub mod deep_link;
+pub mod error;
 pub mod events;
+pub mod hive;
 pub mod logging;
 pub mod notices;
+pub mod oauth;
+pub mod provider;
 pub mod redact;
+pub mod registry;
+pub mod service;
+pub mod session;
+pub mod signin;
+pub mod vault;
+
+use std::sync::Arc;
 
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_deep_link::DeepLinkExt;
 
+use crate::clock::SystemClock;
 use crate::deep_link::DeepLink;
+use crate::error::Error;
+use crate::events::{AppEvent, EventSink};
 use crate::notices::{Level, Notice, Notices};
+use crate::registry::Registry;
+use crate::service::{Authdeck, Parts, Settings};
+use crate::vault::{KeyringStore, MemoryStore, SecretStore, Vault};
+
+/// The registry's file name in the app's data directory.
+pub const REGISTRY_FILE: &str = "registry.sqlite3";
+
+/// The core, or why it could not start (commands then answer with that error).
+pub struct CoreState(pub Result<Arc<Authdeck>, Error>);
 
 /// The label of the one window.
 pub const MAIN_WINDOW: &str = "main";
@@ -28,8 +55,8 @@ pub enum Integration {
     /// exits), logs in the app's log directory, and (in development builds) registers the
     /// `authdeck://` scheme for the current user.
     Desktop,
-    /// Tests on the mock runtime: none of the above, so tests neither exit on a running app nor
-    /// touch the user's desktop files.
+    /// Tests on the mock runtime: none of the above, and an in-memory registry and secret
+    /// store, so tests neither exit on a running app nor touch the user's files or keyring.
     Headless,
 }
 
@@ -54,8 +81,21 @@ pub fn configure<R: Runtime>(
     };
     builder
         .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_opener::init())
         .manage(Notices::default())
-        .invoke_handler(tauri::generate_handler![commands::take_notices])
+        .invoke_handler(tauri::generate_handler![
+            commands::take_notices,
+            commands::list_presets,
+            commands::register_app,
+            commands::update_app,
+            commands::remove_app,
+            commands::list_apps,
+            commands::list_accounts,
+            commands::start_sign_in,
+            commands::cancel_sign_in,
+            commands::refresh_account,
+            commands::remove_account,
+        ])
         .setup(move |app| {
             if integration == Integration::Desktop {
                 let log_dir = app.path().app_log_dir().ok();
@@ -63,9 +103,61 @@ pub fn configure<R: Runtime>(
                 tracing::info!(version = %app.package_info().version, "Authdeck starting");
                 register_scheme_in_development(app.handle());
             }
+            let core = start_core(app.handle(), integration);
+            if let Err(err) = &core {
+                tracing::error!("the core could not start: {err}");
+                notify(app.handle(), Level::Warning, err.message());
+            }
+            app.manage(CoreState(core));
             route_deep_links(app.handle());
             Ok(())
         })
+}
+
+/// Builds the core: the keyring and the registry file for the desktop app, in-memory stores
+/// for headless tests. Starts the background refresher on the desktop.
+fn start_core<R: Runtime>(
+    app: &AppHandle<R>,
+    integration: Integration,
+) -> Result<Arc<Authdeck>, Error> {
+    let (registry, store): (Registry, Arc<dyn SecretStore>) = match integration {
+        Integration::Desktop => {
+            let data_dir = app.path().app_data_dir().map_err(|err| Error::Storage {
+                detail: format!("no data directory for the app: {err}"),
+            })?;
+            (
+                Registry::open(&data_dir.join(REGISTRY_FILE))?,
+                Arc::new(KeyringStore::new(vault::SERVICE)),
+            )
+        }
+        Integration::Headless => (Registry::in_memory()?, Arc::new(MemoryStore::default())),
+    };
+    let core = Authdeck::new(Parts {
+        registry,
+        vault: Vault::new(store),
+        clock: Arc::new(SystemClock),
+        events: Arc::new(WindowEvents(app.clone())),
+        settings: Settings::default(),
+    })?;
+    if integration == Integration::Desktop {
+        tauri::async_runtime::spawn(core.clone().run_refresher());
+    }
+    Ok(core)
+}
+
+/// Forwards the core's events to the window.
+struct WindowEvents<R: Runtime>(AppHandle<R>);
+
+impl<R: Runtime> EventSink for WindowEvents<R> {
+    fn emit(&self, event: AppEvent) {
+        let sent = match &event {
+            AppEvent::AccountsChanged => self.0.emit(event.name(), ()),
+            AppEvent::SignIn(progress) => self.0.emit(event.name(), progress),
+        };
+        if let Err(err) = sent {
+            tracing::warn!("could not send {} to the window: {err}", event.name());
+        }
+    }
 }
 
 /// Starts the desktop app and blocks until it quits.
@@ -96,34 +188,49 @@ fn route_deep_links<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// The one handler for incoming links: checks the shape, logs (without values), tells the
-/// window, and brings the window forward.
+/// The one handler for incoming links: checks the shape, logs (without values), hands a
+/// sign-in redirect to the core, tells the window how it went, and brings the window forward.
 pub fn receive_link<R: Runtime>(app: &AppHandle<R>, raw: &str) {
-    let notice = match deep_link::check(raw) {
-        Ok(DeepLink::Callback(link)) => {
-            let keys = link.query_keys().join(", ");
-            tracing::info!(%keys, "a sign-in link arrived");
-            Notice {
-                level: Level::Info,
-                text: format!(
-                    "A sign-in link arrived (authdeck://callback with {keys}), \
-                     but no sign-in was waiting for it, so it was ignored."
-                ),
-            }
-        }
+    show_main_window(app);
+    let link = match deep_link::check(raw) {
+        Ok(DeepLink::Callback(link)) => link,
         Err(err) => {
             tracing::warn!("ignored a link: {err}");
-            Notice {
-                level: Level::Warning,
-                text: format!("Authdeck ignored a link: {err}."),
-            }
+            notify(
+                app,
+                Level::Warning,
+                format!("Authdeck ignored a link: {err}."),
+            );
+            return;
         }
     };
-    app.state::<Notices>().push(notice);
+    tracing::info!(keys = %link.query_keys().join(", "), "a sign-in link arrived");
+    let core = match &app.state::<CoreState>().0 {
+        Ok(core) => core.clone(),
+        Err(err) => return notify(app, Level::Warning, err.message()),
+    };
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        match core.complete_sign_in(link.url().as_str()).await {
+            Ok(account) => notify(
+                &app,
+                Level::Info,
+                format!(
+                    "Signed in @{} for the app @{}.",
+                    account.username, account.app_client_id
+                ),
+            ),
+            Err(err) => notify(&app, Level::Warning, err.message()),
+        }
+    });
+}
+
+/// Queues a notice for the window and tells it to look.
+fn notify<R: Runtime>(app: &AppHandle<R>, level: Level, text: String) {
+    app.state::<Notices>().push(Notice { level, text });
     if let Err(err) = app.emit(events::NOTICES_CHANGED, ()) {
         tracing::warn!("could not tell the window about a notice: {err}");
     }
-    show_main_window(app);
 }
 
 fn show_main_window<R: Runtime>(app: &AppHandle<R>) {

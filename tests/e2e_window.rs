@@ -36,8 +36,9 @@ async fn second_launch_hands_its_link_to_the_running_window_and_exits() {
     let status = status.expect("the second instance exits within 5 s");
     assert!(status.success(), "the second instance exited with {status}");
 
+    // No sign-in was waiting, so the running window refuses the answer and says why.
     let notice = app
-        .wait_for_text(".notice-text", "authdeck://callback with code, state")
+        .wait_for_text(".notice-text", "Authdeck did not start this sign-in")
         .await;
     assert!(
         !notice.contains("abc") && !notice.contains("xyz"),

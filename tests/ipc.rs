@@ -19,12 +19,20 @@ fn app() -> App<MockRuntime> {
 }
 
 fn invoke(window: &tauri::WebviewWindow<MockRuntime>, cmd: &str) -> Result<Value, Value> {
+    invoke_with(window, cmd, Value::Object(Default::default()))
+}
+
+fn invoke_with(
+    window: &tauri::WebviewWindow<MockRuntime>,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
     let request = InvokeRequest {
         cmd: cmd.into(),
         callback: CallbackFn(0),
         error: CallbackFn(1),
         url: "tauri://localhost".parse().unwrap(),
-        body: InvokeBody::default(),
+        body: InvokeBody::Json(args),
         headers: Default::default(),
         invoke_key: INVOKE_KEY.to_string(),
     };
@@ -56,16 +64,27 @@ fn links_reach_the_window_as_notices_without_their_values() {
     .unwrap();
     authdeck::receive_link(app.handle(), "mailto:someone@example.com");
 
-    let reply = invoke(&window, "take_notices").unwrap();
+    // The refused link is noted at once; the sign-in answer after the core looked at it.
+    let mut notices = Vec::new();
+    for _ in 0..100 {
+        let reply = invoke(&window, "take_notices").unwrap();
+        notices.extend(reply.as_array().unwrap().iter().cloned());
+        if notices.len() >= 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let reply = Value::Array(notices);
     let texts = notice_texts(&reply);
     assert_eq!(texts.len(), 2, "{reply}");
+    assert_eq!(reply[0]["level"], "warning");
     assert!(
-        texts[0].contains("authdeck://callback with code, state"),
+        texts[0].contains("only opens 'authdeck://' links"),
         "{reply}"
     );
     assert_eq!(reply[1]["level"], "warning");
     assert!(
-        texts[1].contains("only opens 'authdeck://' links"),
+        texts[1].contains("Authdeck did not start this sign-in"),
         "{reply}"
     );
     let whole = reply.to_string();
@@ -75,6 +94,51 @@ fn links_reach_the_window_as_notices_without_their_values() {
     );
 
     assert_eq!(invoke(&window, "take_notices"), Ok(Value::Array(vec![])));
+}
+
+#[test]
+fn apps_register_over_ipc_without_the_secret_ever_coming_back() {
+    let app = app();
+    let window = app.get_webview_window(MAIN_WINDOW).unwrap();
+    let input = serde_json::json!({ "input": {
+        "preset": "hivesigner",
+        "clientId": "myapp",
+        "scopes": ["posting", "offline"],
+        "clientSecret": "the-secret-value",
+    }});
+    let registered = invoke_with(&window, "register_app", input.clone()).unwrap();
+    assert_eq!(registered["clientId"], "myapp");
+    assert_eq!(registered["secretSet"], true);
+    assert_eq!(
+        registered["redirectUriToRegister"],
+        "http://127.0.0.1/callback"
+    );
+    let listed = invoke(&window, "list_apps").unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+
+    let duplicate = invoke_with(&window, "register_app", input).unwrap_err();
+    assert_eq!(duplicate["code"], "app_exists", "{duplicate}");
+    for reply in [registered, listed, duplicate] {
+        assert!(!reply.to_string().contains("the-secret-value"), "{reply}");
+    }
+}
+
+#[test]
+fn bad_input_comes_back_as_code_and_message() {
+    let app = app();
+    let window = app.get_webview_window(MAIN_WINDOW).unwrap();
+    let input = serde_json::json!({ "input": {
+        "preset": "hivesigner", "clientId": "No Such App", "scopes": ["posting"],
+    }});
+    let err = invoke_with(&window, "register_app", input).unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert!(
+        err["message"].as_str().unwrap().starts_with("client id:"),
+        "{err}"
+    );
+    let missing =
+        invoke_with(&window, "start_sign_in", serde_json::json!({ "appId": 42 })).unwrap_err();
+    assert_eq!(missing["code"], "app_not_found");
 }
 
 #[test]

@@ -1,0 +1,92 @@
+//! Accounts: who authorized which app, what the provider says they may do, and how their
+//! tokens are doing. (The tokens themselves live in the vault, never here.)
+
+use serde::{Deserialize, Serialize};
+
+use crate::apps::{AppId, Flow};
+use crate::clock::UnixSeconds;
+
+/// An account's id in the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AccountId(pub i64);
+
+/// How an account's tokens are doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    /// A valid access token is at hand.
+    Fresh,
+    /// A refresh is in flight.
+    Refreshing,
+    /// The provider refused the grant, or the token ran out without a refresh token.
+    NeedsSignIn,
+    /// The last refresh could not reach the provider.
+    ProviderUnreachable,
+}
+
+impl Health {
+    /// The stable name stored in the registry.
+    pub fn id(self) -> &'static str {
+        match self {
+            Health::Fresh => "fresh",
+            Health::Refreshing => "refreshing",
+            Health::NeedsSignIn => "needs_sign_in",
+            Health::ProviderUnreachable => "provider_unreachable",
+        }
+    }
+
+    /// The health named `id`.
+    pub fn from_id(id: &str) -> Option<Health> {
+        [
+            Health::Fresh,
+            Health::Refreshing,
+            Health::NeedsSignIn,
+            Health::ProviderUnreachable,
+        ]
+        .into_iter()
+        .find(|health| health.id() == id)
+    }
+}
+
+/// An account as the registry keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Its id.
+    pub id: AccountId,
+    /// The app it authorized.
+    pub app_id: AppId,
+    /// The account name on chain.
+    pub username: String,
+    /// What the token may do, as `/api/me` reported it.
+    pub scopes: Vec<String>,
+    /// Code (refreshable) or implicit.
+    pub flow: Flow,
+    /// When the current access token was obtained.
+    pub issued_at: UnixSeconds,
+    /// When it stops being used.
+    pub expires_at: UnixSeconds,
+    /// How its tokens are doing.
+    pub health: Health,
+    /// What went wrong last, in plain words (for needs sign-in / unreachable).
+    pub health_detail: Option<String>,
+    /// When it was first added.
+    pub added_at: UnixSeconds,
+}
+
+/// What a completed sign-in records.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// The app.
+    pub app_id: AppId,
+    /// The account name.
+    pub username: String,
+    /// Scopes from `/api/me`.
+    pub scopes: Vec<String>,
+    /// The flow used.
+    pub flow: Flow,
+    /// When the token was obtained.
+    pub issued_at: UnixSeconds,
+    /// When it stops being used.
+    pub expires_at: UnixSeconds,
+}

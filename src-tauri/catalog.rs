@@ -1,0 +1,284 @@
+//! Apps and accounts as the window sees them: registering, editing and removing apps, listing
+//! and removing accounts. Replies carry ids, names, scopes, expiry and health, never a token.
+
+use serde::Serialize;
+
+use crate::accounts::{Account, AccountId, Health};
+use crate::apps::{App, AppId, AppInput, Flow, RedirectMode};
+use crate::clock::UnixSeconds;
+use crate::error::{Error, Result};
+use crate::events::AppEvent;
+use crate::service::Authdeck;
+use crate::vault;
+
+/// A registered app, for the window.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppView {
+    /// Its id.
+    pub id: AppId,
+    /// The preset's id.
+    pub preset: &'static str,
+    /// The provider, in words.
+    pub provider_label: &'static str,
+    /// The provider's base URL.
+    pub base_url: String,
+    /// The app's account name.
+    pub client_id: String,
+    /// The scopes it asks for.
+    pub scopes: Vec<&'static str>,
+    /// Code (refresh) or implicit.
+    pub flow: Flow,
+    /// Loopback or custom scheme.
+    pub redirect_mode: RedirectMode,
+    /// The redirect URI to register at the provider.
+    pub redirect_uri_to_register: &'static str,
+    /// Whether a client secret is stored (never the secret itself).
+    pub secret_set: bool,
+    /// How many accounts authorized it.
+    pub account_count: usize,
+}
+
+/// An account, for the window.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountView {
+    /// Its id.
+    pub id: AccountId,
+    /// The app's id.
+    pub app_id: AppId,
+    /// The app's account name.
+    pub app_client_id: String,
+    /// The provider, in words.
+    pub provider_label: &'static str,
+    /// The account name.
+    pub username: String,
+    /// What the token may do, as the provider reported it.
+    pub scopes: Vec<String>,
+    /// Code (refresh) or implicit.
+    pub flow: Flow,
+    /// When the current token was obtained.
+    pub issued_at: UnixSeconds,
+    /// When it stops being used.
+    pub expires_at: UnixSeconds,
+    /// How its tokens are doing.
+    pub health: Health,
+    /// What went wrong last, in plain words.
+    pub health_detail: Option<String>,
+    /// When it was added.
+    pub added_at: UnixSeconds,
+}
+
+/// What removing an account did, and where to finish the job.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemovedAccount {
+    /// The account name.
+    pub username: String,
+    /// Whether the provider accepted the revoke call (on Hivesigner it changes nothing).
+    pub revoked_at_provider: bool,
+    /// The page where the user removes the app's authority on chain: the real revocation.
+    pub authority_removal_page: String,
+}
+
+/// What removing an app did.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemovedApp {
+    /// The app's account name.
+    pub client_id: String,
+    /// Its accounts, each removed as [`Authdeck::remove_account`] does.
+    pub accounts: Vec<RemovedAccount>,
+}
+
+fn app_view(app: &App, account_count: usize) -> AppView {
+    AppView {
+        id: app.id,
+        preset: app.provider.preset().id(),
+        provider_label: app.provider.preset().label(),
+        base_url: app.provider.base_url().to_owned(),
+        client_id: app.client_id.clone(),
+        scopes: app.scopes.names(),
+        flow: app.scopes.flow(),
+        redirect_mode: app.redirect,
+        redirect_uri_to_register: app.redirect.registered_uri(),
+        secret_set: app.secret_set,
+        account_count,
+    }
+}
+
+fn account_view(account: Account, app: &App) -> AccountView {
+    AccountView {
+        id: account.id,
+        app_id: app.id,
+        app_client_id: app.client_id.clone(),
+        provider_label: app.provider.preset().label(),
+        username: account.username,
+        scopes: account.scopes,
+        flow: account.flow,
+        issued_at: account.issued_at,
+        expires_at: account.expires_at,
+        health: account.health,
+        health_detail: account.health_detail,
+        added_at: account.added_at,
+    }
+}
+
+impl Authdeck {
+    /// Registers an app. Its secret, if given, goes to the keyring before the app is recorded
+    /// (and is removed again if recording fails).
+    pub async fn register_app(&self, input: AppInput) -> Result<AppView> {
+        let valid = input.validate()?;
+        if self
+            .registry
+            .find_app(&valid.provider, &valid.client_id)?
+            .is_some()
+        {
+            return Err(Error::AppExists {
+                client_id: valid.client_id,
+            });
+        }
+        let key = vault::app_secret_key(&valid.provider, &valid.client_id);
+        if let Some(secret) = &valid.client_secret {
+            self.vault.store_app_secret(&key, secret).await?;
+        }
+        let id =
+            match self
+                .registry
+                .insert_app(&valid, valid.client_secret.is_some(), self.clock.now())
+            {
+                Ok(id) => id,
+                Err(err) => {
+                    if valid.client_secret.is_some() {
+                        let _ = self.vault.delete(&key).await;
+                    }
+                    return Err(err);
+                }
+            };
+        self.emit(AppEvent::AccountsChanged);
+        self.app_view(id)
+    }
+
+    /// Changes an app's scopes, redirect mode and (if given) secret. Provider and client id
+    /// identify the app and its keyring entries, so they cannot change: remove and re-add.
+    pub async fn update_app(&self, id: AppId, input: AppInput) -> Result<AppView> {
+        let app = self.registry.app(id)?;
+        let valid = input.validate()?;
+        if valid.provider != app.provider || valid.client_id != app.client_id {
+            return Err(Error::invalid(
+                "client id",
+                "the provider and client id identify the app and cannot change; remove the app and register it again",
+            ));
+        }
+        if let Some(secret) = &valid.client_secret {
+            let key = vault::app_secret_key(&app.provider, &app.client_id);
+            self.vault.store_app_secret(&key, secret).await?;
+            self.registry.set_secret_flag(id, true)?;
+        }
+        self.registry.update_app(id, &valid, self.clock.now())?;
+        self.emit(AppEvent::AccountsChanged);
+        self.app_view(id)
+    }
+
+    /// Removes an app: each of its accounts as [`Self::remove_account`] does, then its secret,
+    /// then the app.
+    pub async fn remove_app(&self, id: AppId) -> Result<RemovedApp> {
+        let app = self.registry.app(id)?;
+        let mut removed = Vec::new();
+        for account in self.accounts_of(id)? {
+            removed.push(self.remove_account(account).await?);
+        }
+        self.vault
+            .delete(&vault::app_secret_key(&app.provider, &app.client_id))
+            .await?;
+        self.registry.delete_app(id)?;
+        self.emit(AppEvent::AccountsChanged);
+        Ok(RemovedApp {
+            client_id: app.client_id,
+            accounts: removed,
+        })
+    }
+
+    /// Every app.
+    pub fn list_apps(&self) -> Result<Vec<AppView>> {
+        let accounts = self.registry.accounts()?;
+        Ok(self
+            .registry
+            .apps()?
+            .iter()
+            .map(|app| {
+                let count = accounts.iter().filter(|a| a.app_id == app.id).count();
+                app_view(app, count)
+            })
+            .collect())
+    }
+
+    /// Every account.
+    pub fn list_accounts(&self) -> Result<Vec<AccountView>> {
+        let apps = self.registry.apps()?;
+        self.registry
+            .accounts()?
+            .into_iter()
+            .map(|account| {
+                let app = apps
+                    .iter()
+                    .find(|app| app.id == account.app_id)
+                    .ok_or(Error::AppNotFound)?;
+                Ok(account_view(account, app))
+            })
+            .collect()
+    }
+
+    /// One app.
+    pub fn app_view(&self, id: AppId) -> Result<AppView> {
+        let app = self.registry.app(id)?;
+        Ok(app_view(&app, self.accounts_of(id)?.len()))
+    }
+
+    /// One account.
+    pub fn account_view(&self, id: AccountId) -> Result<AccountView> {
+        let account = self.registry.account(id)?;
+        let app = self.registry.app(account.app_id)?;
+        Ok(account_view(account, &app))
+    }
+
+    /// Removes an account: revokes the token at the provider (best effort: a provider that is
+    /// down must not keep the tokens here), deletes its keyring entry, then its registry row.
+    /// The reply names the page where the user removes the app's on-chain authority.
+    pub async fn remove_account(&self, id: AccountId) -> Result<RemovedAccount> {
+        let account = self.registry.account(id)?;
+        let app = self.registry.app(account.app_id)?;
+        let key = vault::account_key(&app.provider, &app.client_id, &account.username);
+        let revoked = match self.vault.account(&key).await? {
+            Some(secrets) => self
+                .provider_calls
+                .revoke(&app.provider, &secrets.access_token)
+                .await
+                .inspect_err(|err| tracing::warn!(account = id.0, "revoke failed: {err:?}"))
+                .is_ok(),
+            None => false,
+        };
+        self.vault.delete(&key).await?;
+        self.forget_session(id);
+        self.registry.delete_account(id)?;
+        self.emit(AppEvent::AccountsChanged);
+        Ok(RemovedAccount {
+            username: account.username,
+            revoked_at_provider: revoked,
+            authority_removal_page: app
+                .provider
+                .authority_removal_page(&app.client_id)
+                .to_string(),
+        })
+    }
+
+    fn accounts_of(&self, app_id: AppId) -> Result<Vec<AccountId>> {
+        Ok(self
+            .registry
+            .accounts()?
+            .into_iter()
+            .filter(|account| account.app_id == app_id)
+            .map(|account| account.id)
+            .collect())
+    }
+}

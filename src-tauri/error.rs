@@ -1,0 +1,223 @@
+//! The one error type the window sees: a stable `code` and a plain-words `message` saying what
+//! went wrong and what to do. No variant carries a token, code or secret; provider texts are
+//! passed through [`crate::redact::redact`] before they are kept.
+
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+
+use crate::redact::redact;
+
+/// Everything that can go wrong in a command, in words a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// A field of the person's input is wrong.
+    #[error("{field}: {problem}")]
+    InvalidInput {
+        /// Which field (as the form names it).
+        field: &'static str,
+        /// What is wrong and what would be right.
+        problem: String,
+    },
+    /// No app with this id is registered.
+    #[error("That app is not registered (any more). Reload the list and try again.")]
+    AppNotFound,
+    /// No account with this id is known.
+    #[error("That account is not in Authdeck (any more). Reload the list and try again.")]
+    AccountNotFound,
+    /// An app with the same provider and client id already exists.
+    #[error("The app @{client_id} is already registered for this provider. Edit it instead of adding it again.")]
+    AppExists {
+        /// The app's client id.
+        client_id: String,
+    },
+    /// The code flow needs the app's client secret and none is stored.
+    #[error("The app @{client_id} has no client secret stored. Enter the secret you chose when you registered the app with the provider, then sign in again.")]
+    SecretMissing {
+        /// The app's client id.
+        client_id: String,
+    },
+    /// The OS keyring cannot be used; nothing was stored.
+    #[error("No usable system keyring: Authdeck keeps tokens and secrets only in the keyring and stored nothing. {detail} Start and unlock a Secret Service keyring (GNOME Keyring, KeePassXC with Secret Service, or KWallet), then try again.")]
+    KeyringUnavailable {
+        /// What the keyring said, redacted.
+        detail: String,
+    },
+    /// A keyring entry exists but is not what Authdeck wrote.
+    #[error("A keyring entry of Authdeck is damaged ({detail}). Delete the 'authdeck' entry with your keyring manager (for example Seahorse), then sign in again.")]
+    KeyringEntryDamaged {
+        /// Which entry and what is wrong, redacted.
+        detail: String,
+    },
+    /// A sign-in answer whose `state` Authdeck never issued (forged, or from another app).
+    #[error("Authdeck did not start this sign-in (its state is unknown), so it was refused and nothing was stored. Start the sign-in again from Authdeck.")]
+    SignInUnknown,
+    /// A sign-in answer that was already used once.
+    #[error("This sign-in answer was already used, so it was refused. Start a new sign-in from Authdeck.")]
+    SignInReplayed,
+    /// The sign-in was not completed within its time limit.
+    #[error("The sign-in took longer than {minutes} minutes and was closed; nothing was stored. Start it again and approve it in the browser.")]
+    SignInExpired {
+        /// The time limit, in minutes.
+        minutes: u64,
+    },
+    /// The person cancelled the sign-in in Authdeck.
+    #[error("This sign-in was cancelled in Authdeck. Start it again if you still want to add the account.")]
+    SignInCancelled,
+    /// The provider's redirect does not carry what the flow needs.
+    #[error("The provider's answer is incomplete: {problem}. Start the sign-in again; if it keeps happening, check the app's redirect URI at the provider.")]
+    SignInAnswerInvalid {
+        /// What is missing or malformed.
+        problem: String,
+    },
+    /// The account names from the redirect, the token and `/api/me` disagree.
+    #[error("The provider signed in @{reported} but the sign-in was for @{expected}, so it was refused and nothing was stored. Sign in again with the account you want to add.")]
+    AccountMismatch {
+        /// The name the redirect or token response named.
+        expected: String,
+        /// The name `/api/me` (or the token response) reported.
+        reported: String,
+    },
+    /// The provider refused the client secret (`invalid_grant`, "The code or secret is not valid").
+    #[error("The provider refused the app's client secret. Check the secret stored for @{client_id} (it must be the one you set at the provider), then sign in again.")]
+    WrongClientSecret {
+        /// The app's client id.
+        client_id: String,
+    },
+    /// The account's grant is no longer accepted; the person must sign in again.
+    #[error("The provider no longer accepts this account's sign-in ({reason}). Sign in again to continue.")]
+    NeedsSignIn {
+        /// The provider's words, or why Authdeck knows.
+        reason: String,
+    },
+    /// The provider could not be reached (network error or timeout), after retries.
+    #[error("Could not reach {provider} ({reason}). Check your connection or the provider's status, then try again.")]
+    ProviderUnreachable {
+        /// The provider's host.
+        provider: String,
+        /// Timeout, connection refused, ...
+        reason: String,
+    },
+    /// The provider answered with an error Authdeck has no better words for.
+    #[error("{provider} refused the request: {description} ({code}). Try again later; if it keeps happening, check the app's settings at the provider.")]
+    ProviderRefused {
+        /// The provider's host.
+        provider: String,
+        /// The provider's `error` code, or the HTTP status.
+        code: String,
+        /// The provider's `error_description`, redacted.
+        description: String,
+    },
+    /// The provider's app has an IP allow-list that excludes this machine.
+    #[error("{provider} refused this machine's address for the app: {description}. Allow it in the app's settings at the provider, or remove the IP allow-list.")]
+    IpNotAllowed {
+        /// The provider's host.
+        provider: String,
+        /// The provider's words, redacted.
+        description: String,
+    },
+    /// The provider answered something that is not what its protocol promises.
+    #[error("{provider} sent an answer Authdeck cannot read ({problem}). Try again later; if it keeps happening, the provider may be misconfigured.")]
+    ProviderBadResponse {
+        /// The provider's host.
+        provider: String,
+        /// What was wrong with the answer.
+        problem: String,
+    },
+    /// The local registry (SQLite) failed.
+    #[error("Authdeck could not read or write its registry ({detail}). Check free disk space and permissions of the app's data folder.")]
+    Storage {
+        /// SQLite's words.
+        detail: String,
+    },
+    /// Something that should not happen; the message says what.
+    #[error("Something went wrong inside Authdeck: {0}. Please report it.")]
+    Internal(String),
+}
+
+impl Error {
+    /// A stable, machine-readable code for the window and the tests.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::AppNotFound => "app_not_found",
+            Error::AccountNotFound => "account_not_found",
+            Error::AppExists { .. } => "app_exists",
+            Error::SecretMissing { .. } => "secret_missing",
+            Error::KeyringUnavailable { .. } => "keyring_unavailable",
+            Error::KeyringEntryDamaged { .. } => "keyring_entry_damaged",
+            Error::SignInUnknown => "signin_unknown_state",
+            Error::SignInReplayed => "signin_replayed",
+            Error::SignInExpired { .. } => "signin_expired",
+            Error::SignInCancelled => "signin_cancelled",
+            Error::SignInAnswerInvalid { .. } => "signin_answer_invalid",
+            Error::AccountMismatch { .. } => "account_mismatch",
+            Error::WrongClientSecret { .. } => "wrong_client_secret",
+            Error::NeedsSignIn { .. } => "needs_sign_in",
+            Error::ProviderUnreachable { .. } => "provider_unreachable",
+            Error::ProviderRefused { .. } => "provider_refused",
+            Error::IpNotAllowed { .. } => "ip_not_allowed",
+            Error::ProviderBadResponse { .. } => "provider_bad_response",
+            Error::Storage { .. } => "storage",
+            Error::Internal(_) => "internal",
+        }
+    }
+
+    /// An input error for `field`.
+    pub fn invalid(field: &'static str, problem: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field,
+            problem: problem.into(),
+        }
+    }
+
+    /// The message for the person, with anything secret-looking redacted once more.
+    pub fn message(&self) -> String {
+        redact(&self.to_string()).into_owned()
+    }
+}
+
+impl Serialize for Error {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut reply = serializer.serialize_struct("Error", 2)?;
+        reply.serialize_field("code", self.code())?;
+        reply.serialize_field("message", &self.message())?;
+        reply.end()
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(err: rusqlite::Error) -> Self {
+        Error::Storage {
+            detail: redact(&err.to_string()).into_owned(),
+        }
+    }
+}
+
+/// Results of the core modules.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_to_code_and_message() {
+        let err = Error::SecretMissing {
+            client_id: "myapp".into(),
+        };
+        let json = serde_json::to_value(&err).unwrap();
+        assert_eq!(json["code"], "secret_missing");
+        assert!(json["message"].as_str().unwrap().contains("@myapp"));
+        assert_eq!(json.as_object().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn messages_are_redacted_even_if_a_provider_quoted_a_token() {
+        let err = Error::ProviderRefused {
+            provider: "hivesigner.com".into(),
+            code: "invalid_grant".into(),
+            description: "bad token eyJzaWduZWRfbWVzc2FnZSI6eyJ0eXBlIjoiY29kZSJ9fQ..".into(),
+        };
+        assert!(!err.message().contains("eyJ"), "{}", err.message());
+    }
+}

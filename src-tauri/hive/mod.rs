@@ -1,0 +1,3 @@
+//! The Hive (and Steem) chain's own rules that Authdeck checks before talking to a provider.
+
+pub mod account_name;

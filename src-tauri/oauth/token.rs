@@ -1,0 +1,428 @@
+//! Calls to the provider: code exchange, refresh, `/api/me` and revoke, with the providers'
+//! response shapes and error bodies.
+//!
+//! These are direct reqwest calls, not the oauth2 crate's token exchange, on purpose:
+//! Hivesigner's token response has no `token_type` (oauth2's standard response type will not
+//! parse it), its body must carry `client_secret` and nothing in an `Authorization` header (the
+//! server reads a header token first), and SteemLogin wants a form body with its own fields.
+//! A custom oauth2 response type with `AuthType::RequestBody` would still need all of that
+//! special-cased; one small function per call says it exactly. The oauth2 crate builds the
+//! authorize URL and the state (see `authorize.rs`). No call follows HTTP redirects.
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::error::Error;
+use crate::provider::{Protocol, Provider};
+use crate::redact::redact;
+
+/// Hivesigner's (and Steemconnect's) token lifetime: 7 days.
+pub const DEFAULT_LIFETIME_SECONDS: u64 = 604_800;
+
+/// Larger answers are refused (a token answer is a few hundred bytes).
+const MAX_ANSWER_BYTES: usize = 1 << 20;
+
+/// What the token endpoint grants.
+pub struct TokenGrant {
+    /// The access token.
+    pub access_token: SecretString,
+    /// The refresh token (code flow with `offline`; SteemLogin omits it otherwise).
+    pub refresh_token: Option<SecretString>,
+    /// Advertised lifetime in seconds (advisory on Hivesigner; enforced locally).
+    pub expires_in: u64,
+    /// The account the tokens are for.
+    pub username: String,
+}
+
+/// What `/api/me` says about a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Me {
+    /// The signed-in account.
+    pub user: String,
+    /// What the token may do, as the provider reports it.
+    pub scope: Vec<String>,
+}
+
+/// The app's credentials, sent in the request body.
+#[derive(Clone, Copy)]
+pub struct ClientCredentials<'a> {
+    /// The app's account name.
+    pub client_id: &'a str,
+    /// The secret the app owner chose.
+    pub client_secret: &'a SecretString,
+}
+
+/// How a call failed, before it is put into words for the person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallError {
+    /// No answer: connection refused, DNS, TLS, timeout.
+    Unreachable(String),
+    /// The provider answered with an error.
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// The `error` field, or `http_<status>` when the body had none.
+        error: String,
+        /// The `error_description` field (redacted), or the status text.
+        description: String,
+    },
+    /// The answer is not what the protocol promises.
+    BadResponse(String),
+}
+
+impl CallError {
+    /// Worth trying again: no answer, or a server-side failure.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            CallError::Unreachable(_) => true,
+            CallError::Refused { status, .. } => *status >= 500,
+            CallError::BadResponse(_) => false,
+        }
+    }
+
+    /// The error for the person, naming the provider and, where it matters, the app.
+    pub fn into_error(self, provider: &Provider, client_id: &str) -> Error {
+        let provider_name = provider.host();
+        match self {
+            CallError::Unreachable(reason) => Error::ProviderUnreachable {
+                provider: provider_name,
+                reason,
+            },
+            CallError::BadResponse(problem) => Error::ProviderBadResponse {
+                provider: provider_name,
+                problem,
+            },
+            CallError::Refused {
+                error, description, ..
+            } => match error.as_str() {
+                "invalid_grant" if description.contains("code or secret") => {
+                    Error::WrongClientSecret {
+                        client_id: client_id.to_owned(),
+                    }
+                }
+                "invalid_grant" => Error::NeedsSignIn {
+                    reason: description,
+                },
+                "unauthorized_access" => Error::IpNotAllowed {
+                    provider: provider_name,
+                    description,
+                },
+                _ => Error::ProviderRefused {
+                    provider: provider_name,
+                    code: error,
+                    description,
+                },
+            },
+        }
+    }
+}
+
+/// The HTTP client for provider calls: no redirects, bounded time.
+#[derive(Clone)]
+pub struct TokenClient {
+    http: reqwest::Client,
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    expires_in: Option<Seconds>,
+    username: String,
+}
+
+/// `expires_in` is a JSON number from the token endpoint but a string in redirects.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Seconds {
+    Number(u64),
+    Text(String),
+}
+
+#[derive(Deserialize)]
+struct MeAnswer {
+    user: String,
+    #[serde(default)]
+    scope: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct ErrorAnswer {
+    error: String,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+impl TokenClient {
+    /// A client whose calls give up after `timeout`.
+    pub fn new(timeout: Duration) -> Result<Self, Error> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("Authdeck/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|err| Error::Internal(format!("the HTTP client could not start: {err}")))?;
+        Ok(Self { http })
+    }
+
+    /// Exchanges a code from the redirect for tokens.
+    pub async fn exchange_code(
+        &self,
+        provider: &Provider,
+        client: ClientCredentials<'_>,
+        code: &SecretString,
+    ) -> Result<TokenGrant, CallError> {
+        let code = code.expose_secret();
+        let secret = client.client_secret.expose_secret();
+        let request = self.http.post(provider.token_endpoint());
+        let request = match provider.protocol() {
+            Protocol::Hivesigner => request.json(&serde_json::json!({
+                "code": code,
+                "client_secret": secret,
+            })),
+            Protocol::SteemconnectV2 => request.form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("client_id", client.client_id),
+                ("client_secret", secret),
+            ]),
+        };
+        grant_from(send(request).await?)
+    }
+
+    /// Trades a refresh token for new tokens. `scope` is what the app asked for (SteemLogin
+    /// wants it back).
+    pub async fn refresh(
+        &self,
+        provider: &Provider,
+        client: ClientCredentials<'_>,
+        refresh_token: &SecretString,
+        scope: &str,
+    ) -> Result<TokenGrant, CallError> {
+        let refresh_token = refresh_token.expose_secret();
+        let secret = client.client_secret.expose_secret();
+        let request = self.http.post(provider.token_endpoint());
+        let request = match provider.protocol() {
+            Protocol::Hivesigner => request.json(&serde_json::json!({
+                "refresh_token": refresh_token,
+                "client_secret": secret,
+            })),
+            Protocol::SteemconnectV2 => request.form(&[
+                ("refresh_token", refresh_token),
+                ("client_id", client.client_id),
+                ("client_secret", secret),
+                ("scope", scope),
+            ]),
+        };
+        grant_from(send(request).await?)
+    }
+
+    /// Asks the provider who the token belongs to and what it may do.
+    pub async fn me(
+        &self,
+        provider: &Provider,
+        access_token: &SecretString,
+    ) -> Result<Me, CallError> {
+        let request = self.authorized(self.http.post(provider.me_endpoint()), access_token);
+        let answer: MeAnswer = send(request).await?;
+        let scope = answer
+            .scope
+            .ok_or_else(|| CallError::BadResponse("its /api/me answer has no scope".into()))?;
+        Ok(Me {
+            user: answer.user,
+            scope,
+        })
+    }
+
+    /// Tells the provider to revoke the access token. On Hivesigner this changes nothing (the
+    /// real revocation is removing the app's posting authority), but it is the polite call.
+    pub async fn revoke(
+        &self,
+        provider: &Provider,
+        access_token: &SecretString,
+    ) -> Result<(), CallError> {
+        let request = self
+            .http
+            .post(provider.revoke_endpoint())
+            .json(&serde_json::json!({ "token": access_token.expose_secret() }));
+        let _: serde_json::Value = send(request).await?;
+        Ok(())
+    }
+
+    /// Adds the access token the way the official SDKs send it: the raw token, no scheme.
+    pub fn authorized(
+        &self,
+        request: reqwest::RequestBuilder,
+        access_token: &SecretString,
+    ) -> reqwest::RequestBuilder {
+        request.header(reqwest::header::AUTHORIZATION, access_token.expose_secret())
+    }
+
+    /// The underlying client, for other provider API calls (broadcast).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+}
+
+fn grant_from(answer: TokenAnswer) -> Result<TokenGrant, CallError> {
+    let expires_in = match answer.expires_in {
+        None => DEFAULT_LIFETIME_SECONDS,
+        Some(Seconds::Number(seconds)) => seconds,
+        Some(Seconds::Text(text)) => text.trim().parse().map_err(|_| {
+            CallError::BadResponse("its expires_in is not a number of seconds".into())
+        })?,
+    };
+    if expires_in == 0 || answer.access_token.is_empty() || answer.username.is_empty() {
+        return Err(CallError::BadResponse(
+            "its token answer is missing the token, the account or a lifetime".into(),
+        ));
+    }
+    Ok(TokenGrant {
+        access_token: answer.access_token.into(),
+        refresh_token: answer
+            .refresh_token
+            .filter(|token| !token.is_empty())
+            .map(SecretString::from),
+        expires_in,
+        username: answer.username,
+    })
+}
+
+/// Sends `request` and reads a JSON answer of type `T`, or the provider's error body.
+pub async fn send<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> Result<T, CallError> {
+    let mut response = request.send().await.map_err(unreachable)?;
+    let status = response.status();
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_ANSWER_BYTES {
+            return Err(CallError::BadResponse("its answer is far too large".into()));
+        }
+    }
+    if status.is_success() {
+        return serde_json::from_slice(&body).map_err(|_| {
+            CallError::BadResponse(format!(
+                "HTTP {} with a body that is not the expected JSON",
+                status.as_u16()
+            ))
+        });
+    }
+    if status.is_redirection() {
+        return Err(CallError::BadResponse(format!(
+            "HTTP {} redirect where an answer was expected; check the provider's base URL",
+            status.as_u16()
+        )));
+    }
+    Err(match serde_json::from_slice::<ErrorAnswer>(&body) {
+        Ok(answer) => CallError::Refused {
+            status: status.as_u16(),
+            description: redact(answer.error_description.as_deref().unwrap_or(&answer.error))
+                .into_owned(),
+            error: answer.error,
+        },
+        Err(_) => CallError::Refused {
+            status: status.as_u16(),
+            error: format!("http_{}", status.as_u16()),
+            description: format!(
+                "HTTP {} {}",
+                status.as_u16(),
+                status.canonical_reason().unwrap_or("error")
+            ),
+        },
+    })
+}
+
+fn unreachable(err: reqwest::Error) -> CallError {
+    let reason = if err.is_timeout() {
+        "no answer in time".to_owned()
+    } else if err.is_connect() {
+        "could not connect".to_owned()
+    } else {
+        format!(
+            "the connection failed: {}",
+            redact(&err.without_url().to_string())
+        )
+    };
+    CallError::Unreachable(reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::Preset;
+
+    fn refused(error: &str, description: &str) -> CallError {
+        CallError::Refused {
+            status: 401,
+            error: error.into(),
+            description: description.into(),
+        }
+    }
+
+    #[test]
+    fn maps_provider_errors_to_what_the_person_must_do() {
+        let provider = Provider::new(Preset::Hivesigner, None).unwrap();
+        let cases = [
+            (
+                refused("invalid_grant", "The code or secret is not valid"),
+                "wrong_client_secret",
+            ),
+            (
+                refused("invalid_grant", "The token has invalid role"),
+                "needs_sign_in",
+            ),
+            (
+                refused("unauthorized_access", "The IP 1.2.3.4 is not authorized"),
+                "ip_not_allowed",
+            ),
+            (refused("server_error", "boom"), "provider_refused"),
+            (
+                CallError::Unreachable("no answer in time".into()),
+                "provider_unreachable",
+            ),
+            (CallError::BadResponse("x".into()), "provider_bad_response"),
+        ];
+        for (call_error, code) in cases {
+            assert_eq!(call_error.into_error(&provider, "myapp").code(), code);
+        }
+    }
+
+    #[test]
+    fn only_missing_answers_and_server_failures_are_transient() {
+        assert!(CallError::Unreachable("x".into()).is_transient());
+        assert!(CallError::Refused {
+            status: 502,
+            error: "x".into(),
+            description: "x".into()
+        }
+        .is_transient());
+        assert!(!refused("invalid_grant", "x").is_transient());
+        assert!(!CallError::BadResponse("x".into()).is_transient());
+    }
+
+    #[test]
+    fn grants_accept_both_lifetime_shapes_and_refuse_empty_tokens() {
+        let answer = |expires_in| TokenAnswer {
+            access_token: "a".into(),
+            refresh_token: Some(String::new()),
+            expires_in,
+            username: "alice".into(),
+        };
+        let grant = grant_from(answer(Some(Seconds::Text("60".into())))).unwrap();
+        assert_eq!(
+            (grant.expires_in, grant.refresh_token.is_none()),
+            (60, true)
+        );
+        assert_eq!(
+            grant_from(answer(None)).unwrap().expires_in,
+            DEFAULT_LIFETIME_SECONDS
+        );
+        assert!(grant_from(answer(Some(Seconds::Number(0)))).is_err());
+    }
+}

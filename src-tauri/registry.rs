@@ -1,0 +1,462 @@
+//! The registry: apps and accounts (never their secrets) in SQLite, with versioned migrations
+//! and one transaction per change.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+
+use crate::accounts::{Account, AccountId, Health, NewAccount};
+use crate::apps::{App, AppId, Flow, Scopes, ValidApp};
+use crate::clock::UnixSeconds;
+use crate::error::{Error, Result};
+use crate::provider::{Preset, Provider};
+
+/// The schema, one migration per entry; applied in order, each in its own transaction, and
+/// recorded in `PRAGMA user_version`. Never edit an entry that shipped: add one.
+const MIGRATIONS: &[&str] = &[r#"
+    CREATE TABLE apps (
+        id            INTEGER PRIMARY KEY,
+        preset        TEXT    NOT NULL,
+        base_url      TEXT    NOT NULL,
+        client_id     TEXT    NOT NULL,
+        scopes        TEXT    NOT NULL,
+        redirect_mode TEXT    NOT NULL,
+        secret_set    INTEGER NOT NULL DEFAULT 0,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL,
+        UNIQUE (base_url, client_id)
+    );
+    CREATE TABLE accounts (
+        id            INTEGER PRIMARY KEY,
+        app_id        INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+        username      TEXT    NOT NULL,
+        scopes        TEXT    NOT NULL,
+        flow          TEXT    NOT NULL,
+        issued_at     INTEGER NOT NULL,
+        expires_at    INTEGER NOT NULL,
+        health        TEXT    NOT NULL,
+        health_detail TEXT,
+        added_at      INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL,
+        UNIQUE (app_id, username)
+    );
+"#];
+
+/// The SQLite registry. Calls are short and serialised by a mutex.
+pub struct Registry {
+    conn: Mutex<Connection>,
+}
+
+const APP_COLUMNS: &str = "id, preset, base_url, client_id, scopes, redirect_mode, secret_set";
+const ACCOUNT_COLUMNS: &str = "id, app_id, username, scopes, flow, issued_at, expires_at, \
+                               health, health_detail, added_at";
+
+impl Registry {
+    /// Opens (creating if needed) the registry at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|err| Error::Storage {
+                detail: format!("cannot create {}: {err}", parent.display()),
+            })?;
+        }
+        Self::prepare(Connection::open(path)?)
+    }
+
+    /// A registry that lives in memory (tests).
+    pub fn in_memory() -> Result<Self> {
+        Self::prepare(Connection::open_in_memory()?)
+    }
+
+    fn prepare(mut conn: Connection) -> Result<Self> {
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut conn)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write<T>(&self, change: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let result = change(&tx)?;
+        tx.commit()?;
+        Ok(result)
+    }
+
+    /// The app registered for this provider and client id, if any.
+    pub fn find_app(&self, provider: &Provider, client_id: &str) -> Result<Option<App>> {
+        let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE base_url = ?1 AND client_id = ?2");
+        Ok(self
+            .conn()
+            .query_row(&sql, params![provider.base_url(), client_id], app_from_row)
+            .optional()?)
+    }
+
+    /// Records a new app; `secret_set` says whether its secret is already in the keyring.
+    pub fn insert_app(&self, app: &ValidApp, secret_set: bool, now: UnixSeconds) -> Result<AppId> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO apps (preset, base_url, client_id, scopes, redirect_mode, secret_set, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                params![
+                    app.provider.preset().id(),
+                    app.provider.base_url(),
+                    app.client_id,
+                    app.scopes.request_string(),
+                    app.redirect.id(),
+                    secret_set,
+                    now
+                ],
+            )
+            .map_err(|err| unique_violation(err, || Error::AppExists { client_id: app.client_id.clone() }))?;
+            Ok(AppId(tx.last_insert_rowid()))
+        })
+    }
+
+    /// Changes an app's scopes and redirect mode (provider and client id stay).
+    pub fn update_app(&self, id: AppId, app: &ValidApp, now: UnixSeconds) -> Result<()> {
+        self.write(|tx| {
+            let changed = tx.execute(
+                "UPDATE apps SET scopes = ?2, redirect_mode = ?3, updated_at = ?4 WHERE id = ?1",
+                params![id.0, app.scopes.request_string(), app.redirect.id(), now],
+            )?;
+            found(changed, Error::AppNotFound)
+        })
+    }
+
+    /// Records whether an app's secret is in the keyring.
+    pub fn set_secret_flag(&self, id: AppId, secret_set: bool) -> Result<()> {
+        self.write(|tx| {
+            let changed = tx.execute(
+                "UPDATE apps SET secret_set = ?2 WHERE id = ?1",
+                params![id.0, secret_set],
+            )?;
+            found(changed, Error::AppNotFound)
+        })
+    }
+
+    /// One app.
+    pub fn app(&self, id: AppId) -> Result<App> {
+        let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE id = ?1");
+        self.conn()
+            .query_row(&sql, [id.0], app_from_row)
+            .optional()?
+            .ok_or(Error::AppNotFound)
+    }
+
+    /// Every app, oldest first.
+    pub fn apps(&self) -> Result<Vec<App>> {
+        let sql = format!("SELECT {APP_COLUMNS} FROM apps ORDER BY id");
+        let conn = self.conn();
+        let mut statement = conn.prepare(&sql)?;
+        let apps = statement
+            .query_map([], app_from_row)?
+            .collect::<Result<_, _>>()?;
+        Ok(apps)
+    }
+
+    /// Removes an app (its accounts go with it).
+    pub fn delete_app(&self, id: AppId) -> Result<()> {
+        self.write(|tx| {
+            found(
+                tx.execute("DELETE FROM apps WHERE id = ?1", [id.0])?,
+                Error::AppNotFound,
+            )
+        })
+    }
+
+    /// The id of `username`'s account for `app_id`, if it is registered.
+    pub fn find_account(&self, app_id: AppId, username: &str) -> Result<Option<AccountId>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id FROM accounts WHERE app_id = ?1 AND username = ?2",
+                params![app_id.0, username],
+                |row| row.get(0).map(AccountId),
+            )
+            .optional()?)
+    }
+
+    /// Records a signed-in account, or renews the one already there for this app and name.
+    pub fn upsert_account(&self, new: &NewAccount, now: UnixSeconds) -> Result<AccountId> {
+        let scopes =
+            serde_json::to_string(&new.scopes).map_err(|err| Error::Internal(err.to_string()))?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO accounts (app_id, username, scopes, flow, issued_at, expires_at, health, health_detail, added_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?8)
+                 ON CONFLICT (app_id, username) DO UPDATE SET
+                   scopes = excluded.scopes, flow = excluded.flow, issued_at = excluded.issued_at,
+                   expires_at = excluded.expires_at, health = excluded.health,
+                   health_detail = NULL, updated_at = excluded.updated_at",
+                params![
+                    new.app_id.0,
+                    new.username,
+                    scopes,
+                    new.flow.id(),
+                    new.issued_at,
+                    new.expires_at,
+                    Health::Fresh.id(),
+                    now
+                ],
+            )?;
+            let id = tx.query_row(
+                "SELECT id FROM accounts WHERE app_id = ?1 AND username = ?2",
+                params![new.app_id.0, new.username],
+                |row| row.get(0),
+            )?;
+            Ok(AccountId(id))
+        })
+    }
+
+    /// Records a refresh: new issue and expiry times, healthy again.
+    pub fn record_refresh(
+        &self,
+        id: AccountId,
+        issued_at: UnixSeconds,
+        expires_at: UnixSeconds,
+    ) -> Result<()> {
+        self.write(|tx| {
+            let changed = tx.execute(
+                "UPDATE accounts SET issued_at = ?2, expires_at = ?3, health = ?4, health_detail = NULL, updated_at = ?2
+                 WHERE id = ?1",
+                params![id.0, issued_at, expires_at, Health::Fresh.id()],
+            )?;
+            found(changed, Error::AccountNotFound)
+        })
+    }
+
+    /// Sets an account's health and what went wrong.
+    pub fn set_health(&self, id: AccountId, health: Health, detail: Option<&str>) -> Result<()> {
+        self.write(|tx| {
+            let changed = tx.execute(
+                "UPDATE accounts SET health = ?2, health_detail = ?3 WHERE id = ?1",
+                params![id.0, health.id(), detail],
+            )?;
+            found(changed, Error::AccountNotFound)
+        })
+    }
+
+    /// One account.
+    pub fn account(&self, id: AccountId) -> Result<Account> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1");
+        self.conn()
+            .query_row(&sql, [id.0], account_from_row)
+            .optional()?
+            .ok_or(Error::AccountNotFound)
+    }
+
+    /// Every account, by app then name.
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY app_id, username");
+        let conn = self.conn();
+        let mut statement = conn.prepare(&sql)?;
+        let accounts = statement
+            .query_map([], account_from_row)?
+            .collect::<Result<_, _>>()?;
+        Ok(accounts)
+    }
+
+    /// Removes an account.
+    pub fn delete_account(&self, id: AccountId) -> Result<()> {
+        self.write(|tx| {
+            found(
+                tx.execute("DELETE FROM accounts WHERE id = ?1", [id.0])?,
+                Error::AccountNotFound,
+            )
+        })
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let version = usize::try_from(version).unwrap_or(usize::MAX);
+    if version > MIGRATIONS.len() {
+        return Err(Error::Storage {
+            detail: format!(
+                "the registry was written by a newer Authdeck (schema {version}, this one knows {})",
+                MIGRATIONS.len()
+            ),
+        });
+    }
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(migration)?;
+        tx.pragma_update(None, "user_version", (index + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn found(changed: usize, missing: Error) -> Result<()> {
+    if changed == 0 {
+        Err(missing)
+    } else {
+        Ok(())
+    }
+}
+
+fn unique_violation(err: rusqlite::Error, duplicate: impl FnOnce() -> Error) -> Error {
+    match err.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ConstraintViolation) => duplicate(),
+        _ => err.into(),
+    }
+}
+
+fn corrupt(what: &str) -> rusqlite::Error {
+    rusqlite::Error::InvalidColumnType(0, what.to_owned(), rusqlite::types::Type::Text)
+}
+
+fn app_from_row(row: &Row<'_>) -> rusqlite::Result<App> {
+    let preset: String = row.get(1)?;
+    let base_url: String = row.get(2)?;
+    let scopes: String = row.get(4)?;
+    let redirect: String = row.get(5)?;
+    let preset = Preset::from_id(&preset).ok_or_else(|| corrupt("preset"))?;
+    let provider = Provider::new(preset, Some(&base_url)).map_err(|_| corrupt("base_url"))?;
+    let names: Vec<String> = scopes.split(',').map(str::to_owned).collect();
+    Ok(App {
+        id: AppId(row.get(0)?),
+        provider,
+        client_id: row.get(3)?,
+        scopes: Scopes::parse(&names).map_err(|_| corrupt("scopes"))?,
+        redirect: crate::apps::RedirectMode::from_id(&redirect)
+            .ok_or_else(|| corrupt("redirect_mode"))?,
+        secret_set: row.get(6)?,
+    })
+}
+
+fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
+    let scopes: String = row.get(3)?;
+    let flow: String = row.get(4)?;
+    let health: String = row.get(7)?;
+    Ok(Account {
+        id: AccountId(row.get(0)?),
+        app_id: AppId(row.get(1)?),
+        username: row.get(2)?,
+        scopes: serde_json::from_str(&scopes).map_err(|_| corrupt("scopes"))?,
+        flow: Flow::from_id(&flow).ok_or_else(|| corrupt("flow"))?,
+        issued_at: row.get(5)?,
+        expires_at: row.get(6)?,
+        health: Health::from_id(&health).ok_or_else(|| corrupt("health"))?,
+        health_detail: row.get(8)?,
+        added_at: row.get(9)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apps::AppInput;
+
+    fn valid(client_id: &str) -> ValidApp {
+        AppInput {
+            preset: "hivesigner".into(),
+            base_url: None,
+            client_id: client_id.into(),
+            scopes: vec!["posting".into(), "offline".into()],
+            redirect_mode: None,
+            client_secret: None,
+        }
+        .validate()
+        .unwrap()
+    }
+
+    fn new_account(app_id: AppId, username: &str, expires_at: UnixSeconds) -> NewAccount {
+        NewAccount {
+            app_id,
+            username: username.into(),
+            scopes: vec!["vote".into(), "comment".into()],
+            flow: Flow::Code,
+            issued_at: 100,
+            expires_at,
+        }
+    }
+
+    #[test]
+    fn apps_round_trip_and_duplicates_are_refused() {
+        let registry = Registry::in_memory().unwrap();
+        let id = registry.insert_app(&valid("myapp"), true, 1).unwrap();
+        let app = registry.app(id).unwrap();
+        assert_eq!((app.client_id.as_str(), app.secret_set), ("myapp", true));
+        assert_eq!(
+            registry
+                .find_app(&app.provider, "myapp")
+                .unwrap()
+                .map(|a| a.id),
+            Some(id)
+        );
+        let err = registry.insert_app(&valid("myapp"), false, 2).unwrap_err();
+        assert_eq!(err.code(), "app_exists");
+        assert_eq!(registry.apps().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn accounts_upsert_by_app_and_name_and_go_with_their_app() {
+        let registry = Registry::in_memory().unwrap();
+        let app = registry.insert_app(&valid("myapp"), true, 1).unwrap();
+        let first = registry
+            .upsert_account(&new_account(app, "alice", 500), 2)
+            .unwrap();
+        registry
+            .set_health(first, Health::NeedsSignIn, Some("refused"))
+            .unwrap();
+        let again = registry
+            .upsert_account(&new_account(app, "alice", 900), 3)
+            .unwrap();
+        assert_eq!(first, again);
+        let account = registry.account(first).unwrap();
+        assert_eq!(
+            (account.expires_at, account.health, account.health_detail),
+            (900, Health::Fresh, None)
+        );
+        assert_eq!(account.scopes, ["vote", "comment"]);
+
+        registry.record_refresh(first, 1_000, 2_000).unwrap();
+        assert_eq!(registry.account(first).unwrap().expires_at, 2_000);
+        registry.delete_app(app).unwrap();
+        assert_eq!(registry.account(first).unwrap_err(), Error::AccountNotFound);
+    }
+
+    #[test]
+    fn missing_rows_give_not_found() {
+        let registry = Registry::in_memory().unwrap();
+        assert_eq!(registry.app(AppId(9)).unwrap_err(), Error::AppNotFound);
+        assert_eq!(
+            registry.delete_account(AccountId(9)).unwrap_err(),
+            Error::AccountNotFound
+        );
+        assert_eq!(
+            registry
+                .set_health(AccountId(9), Health::Fresh, None)
+                .unwrap_err(),
+            Error::AccountNotFound
+        );
+    }
+
+    #[test]
+    fn a_file_registry_migrates_once_and_refuses_newer_schemas() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/registry.sqlite3");
+        {
+            let registry = Registry::open(&path).unwrap();
+            registry.insert_app(&valid("myapp"), false, 1).unwrap();
+        }
+        let reopened = Registry::open(&path).unwrap();
+        assert_eq!(reopened.apps().unwrap().len(), 1);
+        drop(reopened);
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let err = Registry::open(&path).err().unwrap();
+        assert!(err.to_string().contains("newer Authdeck"), "{err}");
+    }
+}

@@ -1,0 +1,116 @@
+//! The core of Authdeck: the one object the commands call, holding the registry, the vault,
+//! the provider client, the clock and the event sink. Its operations live in `catalog.rs`
+//! (apps and accounts), `signin.rs` (adding accounts) and `session.rs` (fresh tokens).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::apps::App;
+use crate::clock::Clock;
+use crate::error::Result;
+use crate::events::{AppEvent, EventSink};
+use crate::oauth::authorize::{AttemptId, PendingAttempts};
+use crate::oauth::loopback::Loopback;
+use crate::oauth::token::TokenClient;
+use crate::registry::Registry;
+use crate::session::Sessions;
+use crate::vault::{self, Vault};
+
+/// How often and how long things may take.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long a sign-in waits for the browser's redirect.
+    pub sign_in_timeout: Duration,
+    /// Refresh a token when this much of its life is left at most (never more than a quarter
+    /// of its lifetime).
+    pub refresh_margin: Duration,
+    /// How often the background refresher looks for tokens nearing expiry.
+    pub refresh_interval: Duration,
+    /// Tries of a provider call that got no answer or a server failure.
+    pub retry_attempts: u32,
+    /// Wait before the second try; doubled before each further one.
+    pub retry_first_delay: Duration,
+    /// How long one provider call may take.
+    pub http_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            sign_in_timeout: Duration::from_secs(10 * 60),
+            refresh_margin: Duration::from_secs(24 * 60 * 60),
+            refresh_interval: Duration::from_secs(15 * 60),
+            retry_attempts: 3,
+            retry_first_delay: Duration::from_millis(500),
+            http_timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+/// What the core is built from.
+pub struct Parts {
+    /// Apps and accounts.
+    pub registry: Registry,
+    /// Tokens and secrets.
+    pub vault: Vault,
+    /// "Now".
+    pub clock: Arc<dyn Clock>,
+    /// Where events go.
+    pub events: Arc<dyn EventSink>,
+    /// Timeouts and intervals.
+    pub settings: Settings,
+}
+
+/// The core. Build it with [`Authdeck::new`]; share it as `Arc<Authdeck>`.
+pub struct Authdeck {
+    pub(crate) registry: Registry,
+    pub(crate) vault: Vault,
+    pub(crate) provider_calls: TokenClient,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) events: Arc<dyn EventSink>,
+    pub(crate) settings: Settings,
+    pub(crate) attempts: PendingAttempts,
+    pub(crate) listeners: Mutex<HashMap<AttemptId, Loopback>>,
+    pub(crate) sessions: Sessions,
+}
+
+impl Authdeck {
+    /// Builds the core from its parts.
+    pub fn new(parts: Parts) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self {
+            provider_calls: TokenClient::new(parts.settings.http_timeout)?,
+            registry: parts.registry,
+            vault: parts.vault,
+            clock: parts.clock,
+            events: parts.events,
+            settings: parts.settings,
+            attempts: PendingAttempts::default(),
+            listeners: Mutex::default(),
+            sessions: Sessions::default(),
+        }))
+    }
+
+    pub(crate) fn emit(&self, event: AppEvent) {
+        self.events.emit(event);
+    }
+
+    /// The provider client, for calls other modules make with a session token (broadcast).
+    pub fn provider_calls(&self) -> &TokenClient {
+        &self.provider_calls
+    }
+
+    pub(crate) fn listeners(&self) -> std::sync::MutexGuard<'_, HashMap<AttemptId, Loopback>> {
+        self.listeners.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The app's client secret from the keyring, or the error that says to enter it.
+    pub(crate) async fn app_secret(&self, app: &App) -> Result<secrecy::SecretString> {
+        self.vault
+            .app_secret(&vault::app_secret_key(&app.provider, &app.client_id))
+            .await?
+            .ok_or_else(|| crate::error::Error::SecretMissing {
+                client_id: app.client_id.clone(),
+            })
+    }
+}

@@ -1,0 +1,331 @@
+//! Adding an account: start a sign-in (authorize URL, state, loopback listener, deadline),
+//! take the provider's redirect from either path, exchange, verify with `/api/me`, and store
+//! the tokens in the keyring and the account in the registry. Nothing is stored unless every
+//! step succeeded.
+
+use std::sync::{Arc, Weak};
+
+use serde::Serialize;
+
+use crate::accounts::{AccountId, NewAccount};
+use crate::apps::{App, AppId, Flow, RedirectMode};
+use crate::catalog::AccountView;
+use crate::clock::UnixSeconds;
+use crate::error::{Error, Result};
+use crate::events::{AppEvent, SignInProgress, SignInStage};
+use crate::hive::account_name;
+use crate::oauth::authorize::{self, Attempt, AttemptId};
+use crate::oauth::callback::{self, Answer, Callback};
+use crate::oauth::loopback::{self, Reply};
+use crate::oauth::token::{ClientCredentials, TokenGrant};
+use crate::redact::redact;
+use crate::service::Authdeck;
+use crate::vault::{self, AccountSecrets};
+
+/// The custom-scheme redirect URI.
+pub const DEEP_LINK_REDIRECT_URI: &str = "authdeck://callback";
+
+/// A sign-in that is waiting for the browser.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInStarted {
+    /// The attempt, for progress events and cancelling.
+    pub attempt_id: AttemptId,
+    /// The consent page being opened (copyable, for a browser on another profile).
+    pub authorize_url: String,
+    /// Where the provider will send the person back.
+    pub redirect_uri: String,
+    /// When the attempt gives up (Unix seconds).
+    pub expires_at: UnixSeconds,
+}
+
+impl Authdeck {
+    /// Starts a sign-in for `app_id`. Checks first that the keyring works and, for the code
+    /// flow, that the app's secret is stored, so the person never consents in vain.
+    pub async fn start_sign_in(self: &Arc<Self>, app_id: AppId) -> Result<SignInStarted> {
+        let app = self.registry.app(app_id)?;
+        self.vault.check_available().await?;
+        if app.scopes.flow() == Flow::Code {
+            self.app_secret(&app).await?;
+        }
+        let id = self.attempts.next_id();
+        let state = authorize::new_state();
+        let listener = match app.redirect {
+            RedirectMode::Loopback => Some(
+                loopback::listen(self.loopback_handler(state.clone()))
+                    .await
+                    .map_err(|err| {
+                        Error::Internal(format!("could not listen on 127.0.0.1: {err}"))
+                    })?,
+            ),
+            RedirectMode::CustomScheme => None,
+        };
+        let redirect_uri = listener.as_ref().map_or_else(
+            || DEEP_LINK_REDIRECT_URI.to_owned(),
+            |listener| listener.redirect_uri(),
+        );
+        let url = authorize::authorize_url(
+            &app.provider,
+            &app.client_id,
+            app.scopes,
+            &redirect_uri,
+            &state,
+        )?;
+        let now = self.clock.now();
+        let deadline = now + self.settings.sign_in_timeout.as_secs() as i64;
+        self.attempts.insert(Attempt {
+            id,
+            app_id,
+            state,
+            redirect_uri: redirect_uri.clone(),
+            flow: app.scopes.flow(),
+            started_at: now,
+            deadline,
+        });
+        if let Some(listener) = listener {
+            self.listeners().insert(id, listener);
+        }
+        self.close_at_deadline(id);
+        self.progress(id, SignInStage::Waiting, None, None);
+        tracing::info!(attempt = id.0, app = %app.client_id, "sign-in started");
+        Ok(SignInStarted {
+            attempt_id: id,
+            authorize_url: url.to_string(),
+            redirect_uri,
+            expires_at: deadline,
+        })
+    }
+
+    /// Cancels a waiting sign-in; its redirect, if it still comes, is refused.
+    pub fn cancel_sign_in(&self, id: AttemptId) -> Result<()> {
+        self.listeners().remove(&id);
+        match self.attempts.cancel(id) {
+            Some(_) => {
+                self.progress(id, SignInStage::Failed, None, Some(Error::SignInCancelled));
+                Ok(())
+            }
+            None => Err(Error::invalid(
+                "sign-in",
+                "that sign-in is no longer waiting (it finished, failed or timed out)",
+            )),
+        }
+    }
+
+    /// Completes a sign-in from the provider's redirect (a deep link or a loopback request).
+    pub async fn complete_sign_in(&self, redirect: &str) -> Result<AccountView> {
+        let callback = callback::parse(redirect).map_err(|err| Error::SignInAnswerInvalid {
+            problem: err.to_string(),
+        })?;
+        let attempt = self.attempts.claim(&callback.state, self.clock.now())?;
+        self.progress(attempt.id, SignInStage::Exchanging, None, None);
+        let result = self.finish(&attempt, callback).await;
+        self.listeners().remove(&attempt.id);
+        match &result {
+            Ok(view) => {
+                tracing::info!(
+                    attempt = attempt.id.0,
+                    account = view.id.0,
+                    "sign-in completed"
+                );
+                self.progress(attempt.id, SignInStage::Completed, Some(view.id), None);
+            }
+            Err(err) => {
+                tracing::warn!(attempt = attempt.id.0, code = err.code(), "sign-in failed");
+                self.progress(attempt.id, SignInStage::Failed, None, Some(err.clone()));
+            }
+        }
+        result
+    }
+
+    async fn finish(&self, attempt: &Attempt, callback: Callback) -> Result<AccountView> {
+        let app = self.registry.app(attempt.app_id)?;
+        let named = callback.username.clone();
+        let grant = self.grant(&app, attempt, callback).await?;
+        if let Some(named) = named.filter(|named| *named != grant.username) {
+            return Err(Error::AccountMismatch {
+                expected: named,
+                reported: grant.username,
+            });
+        }
+        let me = self
+            .provider_calls
+            .me(&app.provider, &grant.access_token)
+            .await
+            .map_err(|err| err.into_error(&app.provider, &app.client_id))?;
+        if me.user != grant.username {
+            return Err(Error::AccountMismatch {
+                expected: grant.username,
+                reported: me.user,
+            });
+        }
+        account_name::check(&grant.username).map_err(|problem| Error::ProviderBadResponse {
+            provider: app.provider.host(),
+            problem: format!("the account name it signed in is not valid: {problem}"),
+        })?;
+        self.store(&app, grant, me.scope).await
+    }
+
+    async fn grant(&self, app: &App, attempt: &Attempt, callback: Callback) -> Result<TokenGrant> {
+        match (callback.answer, attempt.flow) {
+            (Answer::Code(code), Flow::Code) => {
+                let secret = self.app_secret(app).await?;
+                let credentials = ClientCredentials {
+                    client_id: &app.client_id,
+                    client_secret: &secret,
+                };
+                self.provider_calls
+                    .exchange_code(&app.provider, credentials, &code)
+                    .await
+                    .map_err(|err| err.into_error(&app.provider, &app.client_id))
+            }
+            (
+                Answer::Token {
+                    access_token,
+                    expires_in,
+                },
+                Flow::Implicit,
+            ) => Ok(TokenGrant {
+                access_token,
+                refresh_token: None,
+                expires_in,
+                username: callback
+                    .username
+                    .ok_or_else(|| Error::SignInAnswerInvalid {
+                        problem: "it does not name the account".into(),
+                    })?,
+            }),
+            (Answer::Refused { error, description }, _) => Err(Error::ProviderRefused {
+                provider: app.provider.host(),
+                description: redact(description.as_deref().unwrap_or("the sign-in was refused"))
+                    .into_owned(),
+                code: error,
+            }),
+            (Answer::Code(_), Flow::Implicit) => Err(Error::SignInAnswerInvalid {
+                problem: "a code arrived for a sign-in without refresh (no offline scope)".into(),
+            }),
+            (Answer::Token { .. }, Flow::Code) => Err(Error::SignInAnswerInvalid {
+                problem: "an access token arrived where a code was expected".into(),
+            }),
+        }
+    }
+
+    async fn store(
+        &self,
+        app: &App,
+        grant: TokenGrant,
+        scopes: Vec<String>,
+    ) -> Result<AccountView> {
+        let now = self.clock.now();
+        let new = NewAccount {
+            app_id: app.id,
+            username: grant.username.clone(),
+            scopes,
+            flow: if grant.refresh_token.is_some() {
+                Flow::Code
+            } else {
+                Flow::Implicit
+            },
+            issued_at: now,
+            expires_at: now + grant.expires_in as i64,
+        };
+        let secrets = AccountSecrets {
+            access_token: grant.access_token,
+            refresh_token: grant.refresh_token,
+            issued_at: new.issued_at,
+            expires_at: new.expires_at,
+        };
+        let key = vault::account_key(&app.provider, &app.client_id, &new.username);
+        // The keyring first, then the registry: no account row ever points at missing tokens.
+        let id = match self.registry.find_account(app.id, &new.username)? {
+            Some(id) => {
+                self.store_signed_in_tokens(id, &key, secrets).await?;
+                self.registry.upsert_account(&new, now)?
+            }
+            None => {
+                self.vault.store_account(&key, &secrets).await?;
+                match self.registry.upsert_account(&new, now) {
+                    Ok(id) => id,
+                    Err(err) => {
+                        let _ = self.vault.delete(&key).await;
+                        return Err(err);
+                    }
+                }
+            }
+        };
+        self.emit(AppEvent::AccountsChanged);
+        self.account_view(id)
+    }
+
+    /// The loopback listener's handler for one attempt: only redirects carrying that
+    /// attempt's state end it; anything else gets an explanation and the listener waits on.
+    fn loopback_handler(self: &Arc<Self>, state: String) -> loopback::Handler {
+        let core: Weak<Self> = Arc::downgrade(self);
+        Arc::new(move |target: String| {
+            let core = core.clone();
+            let state = state.clone();
+            Box::pin(async move {
+                let for_this_attempt = callback::parse(&target)
+                    .map(|callback| callback.state == state)
+                    .unwrap_or(false);
+                let Some(core) = core.upgrade().filter(|_| for_this_attempt) else {
+                    return Reply {
+                        finished: false,
+                        title: "Not this sign-in".into(),
+                        message: "This answer does not belong to the sign-in Authdeck is waiting for. Start the sign-in again from Authdeck.".into(),
+                    };
+                };
+                match core.complete_sign_in(&target).await {
+                    Ok(view) => Reply {
+                        finished: true,
+                        title: "Signed in".into(),
+                        message: format!(
+                            "@{} is now in Authdeck. You can close this tab.",
+                            view.username
+                        ),
+                    },
+                    Err(err) => Reply {
+                        finished: true,
+                        title: "Sign-in failed".into(),
+                        message: format!("{} You can close this tab.", err.message()),
+                    },
+                }
+            })
+        })
+    }
+
+    /// Ends attempt `id` when its time is up, unless it finished before.
+    fn close_at_deadline(self: &Arc<Self>, id: AttemptId) {
+        let core = Arc::downgrade(self);
+        let timeout = self.settings.sign_in_timeout;
+        tokio::spawn(async move {
+            tokio::time::sleep(timeout).await;
+            let Some(core) = core.upgrade() else { return };
+            core.listeners().remove(&id);
+            if let Some(attempt) = core.attempts.expire(id) {
+                let minutes = ((attempt.deadline - attempt.started_at) / 60).max(1) as u64;
+                tracing::info!(attempt = id.0, "sign-in timed out");
+                core.progress(
+                    id,
+                    SignInStage::Failed,
+                    None,
+                    Some(Error::SignInExpired { minutes }),
+                );
+            }
+        });
+    }
+
+    fn progress(
+        &self,
+        attempt_id: AttemptId,
+        stage: SignInStage,
+        account_id: Option<AccountId>,
+        error: Option<Error>,
+    ) {
+        self.emit(AppEvent::SignIn(SignInProgress {
+            attempt_id,
+            stage,
+            account_id,
+            error,
+        }));
+    }
+}
