@@ -1,0 +1,348 @@
+//! Sign-in against the fake Hivesigner over real HTTP, with the real keyring and SQLite:
+//! both redirect paths, both flows, and every way a sign-in can fail storing nothing.
+//!
+//! They need the test session's keyring: run them through `scripts/test.sh`.
+
+mod support;
+
+use std::time::Duration;
+
+use authdeck::accounts::Health;
+use authdeck::apps::Flow;
+use authdeck::error::Error;
+use authdeck::events::{AppEvent, SignInStage};
+use support::deck::{Deck, SECRET};
+use support::fake_hivesigner::{
+    consent, Consent, Endpoint, Failure, FakeConfig, RedirectRules, TOKEN_PREFIX,
+};
+
+fn legacy() -> FakeConfig {
+    FakeConfig {
+        redirect_rules: RedirectRules::Legacy,
+        ..FakeConfig::default()
+    }
+}
+
+/// Asserts the sign-in left nothing behind: no account, no token in the keyring.
+fn assert_nothing_stored(deck: &Deck) {
+    assert!(deck.core.list_accounts().unwrap().is_empty());
+    let keys = deck.keyring_keys();
+    assert!(
+        keys.iter().all(|key| key.starts_with("app-secret/")),
+        "tokens were stored: {keys:?}"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs the test session's keyring: run scripts/test.sh"]
+async fn code_flow_through_the_loopback_listener() {
+    let deck = Deck::start(FakeConfig::default()).await;
+    let app = deck
+        .register(
+            "loopapp",
+            Some(SECRET),
+            &["posting", "offline"],
+            "loopback",
+            &["http://127.0.0.1/callback"],
+        )
+        .await;
+    let started = deck.core.start_sign_in(app.id).await.unwrap();
+    assert!(started.redirect_uri.starts_with("http://127.0.0.1:"));
+    assert!(started.redirect_uri.ends_with("/callback"));
+
+    // The browser: consent, then follow the redirect to the listener.
+    let redirect = consent(&started.authorize_url).await.unwrap();
+    assert!(redirect.starts_with(&started.redirect_uri), "{redirect}");
+    let page = reqwest::get(&redirect).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("@alice is now in Authdeck"), "{page}");
+    assert!(!page.contains(TOKEN_PREFIX));
+
+    let accounts = deck.core.list_accounts().unwrap();
+    assert_eq!(accounts.len(), 1);
+    let account = &accounts[0];
+    assert_eq!(
+        (account.username.as_str(), account.flow),
+        ("alice", Flow::Code)
+    );
+    assert_eq!(account.health, Health::Fresh);
+    assert!(
+        account.scopes.contains(&"vote".to_owned()),
+        "{:?}",
+        account.scopes
+    );
+    assert_eq!(account.expires_at - account.issued_at, 604_800);
+
+    let entries = deck.keyring_entries();
+    let token_entry = entries
+        .iter()
+        .find(|(key, _)| key.starts_with("account/"))
+        .expect("the tokens are in the keyring");
+    assert!(
+        token_entry.0.ends_with("/loopapp/alice"),
+        "{}",
+        token_entry.0
+    );
+    assert!(token_entry.1.contains(TOKEN_PREFIX));
+
+    // The listener answered once and closed.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(reqwest::get(&redirect).await.is_err());
+    let stages: Vec<SignInStage> = deck
+        .events
+        .all()
+        .into_iter()
+        .filter_map(|event| match event {
+            AppEvent::SignIn(progress) => Some(progress.stage),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            SignInStage::Waiting,
+            SignInStage::Exchanging,
+            SignInStage::Completed
+        ]
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs the test session's keyring: run scripts/test.sh"]
+async fn code_flow_through_the_deep_link_with_keys_in_any_order() {
+    let deck = Deck::start(FakeConfig {
+        shuffle_keys: true,
+        ..legacy()
+    })
+    .await;
+    let app = deck.deep_link_app("linkapp").await;
+    let account = deck.sign_in(&app).await.unwrap();
+    assert_eq!(account.username, "alice");
+    assert_eq!(deck.fake.count(Endpoint::CodeExchange), 1);
+    assert_eq!(deck.fake.count(Endpoint::Me), 1);
+}
+
+#[tokio::test]
+#[ignore = "needs the test session's keyring: run scripts/test.sh"]
+async fn implicit_flow_keeps_only_an_access_token() {
+    let deck = Deck::start(legacy()).await;
+    let app = deck
+        .register(
+            "implicitapp",
+            None,
+            &["posting"],
+            "custom_scheme",
+            &["authdeck://callback"],
+        )
+        .await;
+    let redirect = deck.consent_redirect(&app).await;
+    assert!(redirect.contains("access_token="), "{redirect}");
+    let account = deck.core.complete_sign_in(&redirect).await.unwrap();
+    assert_eq!(account.flow, Flow::Implicit);
+    assert_eq!(deck.fake.count(Endpoint::CodeExchange), 0);
+    let (_, entry) = deck
+        .keyring_entries()
+        .into_iter()
+        .find(|(key, _)| key.starts_with("account/"))
+        .unwrap();
+    assert!(!entry.contains("refresh_token"), "{entry}");
+}
+
+#[tokio::test]
+#[ignore = "needs the test session's keyring: run scripts/test.sh"]
+async fn forged_replayed_and_late_answers_are_refused() {
+    let deck = Deck::start(legacy()).await;
+    let app = deck.deep_link_app("stateapp").await;
+
+    let redirect = deck.consent_redirect(&app).await;
+    let forged = redirect.replace("state=", "state=forged");
+    assert_eq!(
+        deck.core.complete_sign_in(&forged).await.unwrap_err(),
+        Error::SignInUnknown
+    );
+    assert_nothing_stored(&deck);
+
+    let late = deck.consent_redirect(&app).await;
+    deck.clock.advance(11 * 60);
+    let err = deck.core.complete_sign_in(&late).await.unwrap_err();
+    assert_eq!(err, Error::SignInExpired { minutes: 10 });
+    assert!(err.message().contains("longer than 10 minutes"));
+    assert_nothing_stored(&deck);
+
+    let fresh = deck.consent_redirect(&app).await;
+    deck.core.complete_sign_in(&fresh).await.unwrap();
+    assert_eq!(
+        deck.core.complete_sign_in(&fresh).await.unwrap_err(),
+        Error::SignInReplayed
+    );
+    assert_eq!(deck.fake.count(Endpoint::CodeExchange), 1);
+}
+
+#[tokio::test]
+#[ignore = "needs the test session's keyring: run scripts/test.sh"]
+async fn a_redirect_naming_another_account_is_refused() {
+    let deck = Deck::start(legacy()).await;
+    let app = deck.deep_link_app("nameapp").await;
+    let redirect = deck.consent_redirect(&app).await;
+    let renamed = redirect.replace("username=alice", "username=mallory");
+    assert!(renamed.contains("mallory"), "{renamed}");
+    let err = deck.core.complete_sign_in(&renamed).await.unwrap_err();
+    assert_eq!(
+        err,
+        Error::AccountMismatch {
+            expected: "mallory".into(),
+            reported: "alice".into()
+        }
+    );
+    assert!(err.message().contains("@alice") && err.message().contains("@mallory"));
+    assert_nothing_stored(&deck);
+}
+
+#[tokio::test]
+#[ignore = "needs the test session's keyring: run scripts/test.sh"]
+async fn a_wrong_client_secret_is_named_as_such() {
+    let deck = Deck::start(legacy()).await;
+    let app = deck
+        .register(
+            "secretapp",
+            Some("not-the-secret"),
+            &["posting", "offline"],
+            "custom_scheme",
+            &["authdeck://callback"],
+        )
+        .await;
+    let err = deck.sign_in(&app).await.unwrap_err();
+    assert_eq!(
+        err,
+        Error::WrongClientSecret {
+            client_id: "secretapp".into()
+        }
+    );
+    assert_nothing_stored(&deck);
+}
+
+#[tokio::test]
+#[ignore = "needs the test session's keyring: run scripts/test.sh"]
+async fn provider_failures_each_get_their_own_error() {
+    let deck = Deck::start(legacy()).await;
+    let app = deck.deep_link_app("failapp").await;
+    let cases = [
+        (Failure::ServerError, "provider_refused"),
+        (
+            Failure::Delay(Duration::from_secs(5)),
+            "provider_unreachable",
+        ),
+        (Failure::GarbageJson, "provider_bad_response"),
+    ];
+    for (failure, code) in cases {
+        deck.fake.fail_next(Endpoint::CodeExchange, failure.clone());
+        let err = deck.sign_in(&app).await.unwrap_err();
+        assert_eq!(err.code(), code, "{failure:?}: {err}");
+        assert!(
+            err.message().contains("127.0.0.1"),
+            "names the provider: {err}"
+        );
+        assert_nothing_stored(&deck);
+    }
+    deck.fake.fail_next(Endpoint::Me, Failure::GarbageJson);
+    assert_eq!(
+        deck.sign_in(&app).await.unwrap_err().code(),
+        "provider_bad_response"
+    );
+    assert_nothing_stored(&deck);
+}
+
+#[tokio::test]
+#[ignore = "needs the test session's keyring: run scripts/test.sh"]
+async fn a_missing_secret_stops_the_sign_in_before_the_browser_opens() {
+    let deck = Deck::start(legacy()).await;
+    let app = deck
+        .register(
+            "nosecret",
+            None,
+            &["posting", "offline"],
+            "custom_scheme",
+            &["authdeck://callback"],
+        )
+        .await;
+    let err = deck.core.start_sign_in(app.id).await.unwrap_err();
+    assert_eq!(
+        err,
+        Error::SecretMissing {
+            client_id: "nosecret".into()
+        }
+    );
+    assert_eq!(deck.fake.count(Endpoint::Authorize), 0);
+}
+
+#[tokio::test]
+#[ignore = "needs the test session's keyring: run scripts/test.sh"]
+async fn a_denied_consent_times_out_and_closes_the_listener() {
+    let deck = Deck::start_with(
+        FakeConfig {
+            consent: Consent::Deny,
+            ..FakeConfig::default()
+        },
+        authdeck::service::Settings {
+            sign_in_timeout: Duration::from_millis(500),
+            ..support::deck::test_settings()
+        },
+    )
+    .await;
+    let app = deck
+        .register(
+            "denyapp",
+            Some(SECRET),
+            &["posting", "offline"],
+            "loopback",
+            &["http://127.0.0.1/callback"],
+        )
+        .await;
+    let started = deck.core.start_sign_in(app.id).await.unwrap();
+    assert_eq!(consent(&started.authorize_url).await, None);
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert!(reqwest::get(&started.redirect_uri).await.is_err());
+    let failed = deck.events.all().into_iter().any(|event| {
+        matches!(event, AppEvent::SignIn(progress)
+            if progress.stage == SignInStage::Failed
+            && matches!(progress.error, Some(Error::SignInExpired { .. })))
+    });
+    assert!(failed, "{:?}", deck.events.all());
+    assert_nothing_stored(&deck);
+}
+
+#[tokio::test]
+#[ignore = "needs the test session's keyring: run scripts/test.sh"]
+async fn a_cancelled_sign_in_refuses_its_late_answer() {
+    let deck = Deck::start(legacy()).await;
+    let app = deck.deep_link_app("cancelapp").await;
+    let started = deck.core.start_sign_in(app.id).await.unwrap();
+    let redirect = consent(&started.authorize_url).await.unwrap();
+    deck.core.cancel_sign_in(started.attempt_id).unwrap();
+    assert_eq!(
+        deck.core.complete_sign_in(&redirect).await.unwrap_err(),
+        Error::SignInCancelled
+    );
+    assert_eq!(
+        deck.core
+            .cancel_sign_in(started.attempt_id)
+            .unwrap_err()
+            .code(),
+        "invalid_input"
+    );
+    assert_nothing_stored(&deck);
+}
+
+#[tokio::test]
+#[ignore = "needs the test session's keyring: run scripts/test.sh"]
+async fn signing_in_again_renews_the_same_account() {
+    let deck = Deck::start(legacy()).await;
+    let app = deck.deep_link_app("againapp").await;
+    let first = deck.sign_in(&app).await.unwrap();
+    deck.clock.advance(60);
+    let second = deck.sign_in(&app).await.unwrap();
+    assert_eq!(first.id, second.id);
+    assert_eq!(second.expires_at - first.expires_at, 60);
+    assert_eq!(deck.core.list_accounts().unwrap().len(), 1);
+}

@@ -1,0 +1,173 @@
+//! The core (no window) wired to real parts for integration tests: a SQLite registry file in a
+//! temporary directory, the real OS keyring under a service name of its own, a manual clock,
+//! recorded events, and a fake Hivesigner over real HTTP.
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use authdeck::catalog::{AccountView, AppView};
+use authdeck::clock::{Clock, ManualClock, SystemClock};
+use authdeck::error::Error;
+use authdeck::events::RecordedEvents;
+use authdeck::registry::Registry;
+use authdeck::service::{Authdeck, Parts, Settings};
+use authdeck::vault::{KeyringStore, Vault};
+use tempfile::TempDir;
+
+use super::fake_hivesigner::{consent, FakeConfig, FakeHivesigner};
+
+/// The client secret the fake and the app share in these tests.
+pub const SECRET: &str = "correct-horse-battery-staple";
+
+/// A core, the fake it talks to, and the handles tests turn.
+pub struct Deck {
+    /// The core under test.
+    pub core: Arc<Authdeck>,
+    /// The provider.
+    pub fake: FakeHivesigner,
+    /// "Now", for the core.
+    pub clock: Arc<ManualClock>,
+    /// What the core told the window.
+    pub events: Arc<RecordedEvents>,
+    /// The keyring service this deck's entries live under.
+    pub service: String,
+    /// The app's data directory (the registry file lives here).
+    pub data: TempDir,
+}
+
+/// Settings for tests: fast retries, short HTTP timeout.
+pub fn test_settings() -> Settings {
+    Settings {
+        retry_first_delay: Duration::from_millis(10),
+        http_timeout: Duration::from_secs(2),
+        ..Settings::default()
+    }
+}
+
+impl Deck {
+    /// A deck against a fake started with `config`.
+    pub async fn start(config: FakeConfig) -> Self {
+        Self::start_with(config, test_settings()).await
+    }
+
+    /// A deck with its own settings.
+    pub async fn start_with(config: FakeConfig, settings: Settings) -> Self {
+        let fake = FakeHivesigner::start(config).await;
+        let data = tempfile::tempdir().unwrap();
+        let service = format!("authdeck-test-{}", rand::random::<u64>());
+        let clock = Arc::new(ManualClock::at(SystemClock.now()));
+        let events = Arc::new(RecordedEvents::default());
+        let core = Authdeck::new(Parts {
+            registry: Registry::open(&data.path().join("registry.sqlite3")).unwrap(),
+            vault: Vault::new(Arc::new(KeyringStore::new(service.clone()))),
+            clock: clock.clone(),
+            events: events.clone(),
+            settings,
+        })
+        .unwrap();
+        Self {
+            core,
+            fake,
+            clock,
+            events,
+            service,
+            data,
+        }
+    }
+
+    /// Registers `client_id` at the fake (with [`SECRET`] and `redirect_uris`) and in the core
+    /// with `secret`, `scopes` and `redirect_mode`.
+    pub async fn register(
+        &self,
+        client_id: &str,
+        secret: Option<&str>,
+        scopes: &[&str],
+        redirect_mode: &str,
+        redirect_uris: &[&str],
+    ) -> AppView {
+        self.fake.register_app(client_id, SECRET, redirect_uris);
+        let input = serde_json::json!({
+            "preset": "hivesigner_compatible",
+            "baseUrl": self.fake.base_url(),
+            "clientId": client_id,
+            "scopes": scopes,
+            "redirectMode": redirect_mode,
+            "clientSecret": secret,
+        });
+        self.core
+            .register_app(serde_json::from_value(input).unwrap())
+            .await
+            .expect("the app registers")
+    }
+
+    /// A code-flow app using the deep link, registered with the right secret.
+    pub async fn deep_link_app(&self, client_id: &str) -> AppView {
+        self.register(
+            client_id,
+            Some(SECRET),
+            &["posting", "offline"],
+            "custom_scheme",
+            &["authdeck://callback"],
+        )
+        .await
+    }
+
+    /// Starts a sign-in for `app` and plays the browser: returns where the provider redirects.
+    pub async fn consent_redirect(&self, app: &AppView) -> String {
+        let started = self
+            .core
+            .start_sign_in(app.id)
+            .await
+            .expect("sign-in starts");
+        consent(&started.authorize_url)
+            .await
+            .expect("the provider redirects back")
+    }
+
+    /// Signs `app` in through the deep-link path and returns the account.
+    pub async fn sign_in(&self, app: &AppView) -> Result<AccountView, Error> {
+        let redirect = self.consent_redirect(app).await;
+        self.core.complete_sign_in(&redirect).await
+    }
+
+    /// The keyring entries under this deck's service: `(key, secret)` pairs, read with
+    /// `secret-tool` (the Secret Service's own client), not through the code under test.
+    pub fn keyring_entries(&self) -> Vec<(String, String)> {
+        let output = Command::new("secret-tool")
+            .args(["search", "--all", "--unlock", "service", &self.service])
+            .output()
+            .expect("secret-tool runs (package libsecret-tools)");
+        // Secrets go to stdout and attributes to stderr, item by item in the same order.
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let secrets = stdout
+            .lines()
+            .filter_map(|line| line.strip_prefix("secret = "));
+        let keys = stderr
+            .lines()
+            .filter_map(|line| line.strip_prefix("attribute.username = "));
+        let mut entries: Vec<(String, String)> = keys
+            .zip(secrets)
+            .map(|(key, secret)| (key.to_owned(), secret.to_owned()))
+            .collect();
+        entries.sort();
+        entries
+    }
+
+    /// The keys of this deck's keyring entries.
+    pub fn keyring_keys(&self) -> Vec<String> {
+        self.keyring_entries()
+            .into_iter()
+            .map(|(key, _)| key)
+            .collect()
+    }
+}
+
+impl Drop for Deck {
+    fn drop(&mut self) {
+        let _ = Command::new("secret-tool")
+            .args(["clear", "service", &self.service])
+            .status();
+    }
+}
