@@ -228,21 +228,13 @@ impl Authdeck {
         let now = self.clock.now();
         let margin = self.settings.refresh_margin.as_secs() as i64;
         let mut refreshed = 0;
-        for account in accounts {
-            if account.health == Health::NeedsSignIn {
-                continue;
-            }
+        for account in accounts.iter().filter(|a| a.health != Health::NeedsSignIn) {
+            let due = due_for_refresh(account.issued_at, account.expires_at, now, margin);
             match account.flow {
-                Flow::Code
-                    if due_for_refresh(account.issued_at, account.expires_at, now, margin) =>
-                {
-                    if self.token(account.id, false).await.is_ok() {
-                        refreshed += 1;
-                    }
-                }
+                Flow::Code if due && self.token(account.id, false).await.is_ok() => refreshed += 1,
                 Flow::Implicit if now >= account.expires_at => {
                     let _ = self.needs_sign_in(
-                        &account,
+                        account,
                         "its 7-day sign-in ran out and implicit sign-ins cannot be refreshed",
                     );
                 }

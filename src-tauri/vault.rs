@@ -307,7 +307,7 @@ mod tests {
         assert_eq!(read.access_token.expose_secret(), "A");
         assert_eq!(read.refresh_token.unwrap().expose_secret(), "R");
         assert_eq!((read.issued_at, read.expires_at), (10, 20));
-        assert_eq!(store.keys(), [key.clone()]);
+        assert_eq!(store.keys(), std::slice::from_ref(&key));
         vault.delete(&key).await.unwrap();
         vault.delete(&key).await.unwrap();
         assert!(vault.account(&key).await.unwrap().is_none());

@@ -131,6 +131,15 @@ impl Deck {
         self.core.complete_sign_in(&redirect).await
     }
 
+    /// Signs the app `app_id` in again and returns the account's id.
+    pub async fn sign_in_app_id(
+        &self,
+        app_id: authdeck::apps::AppId,
+    ) -> authdeck::accounts::AccountId {
+        let app = self.core.app_view(app_id).unwrap();
+        self.sign_in(&app).await.unwrap().id
+    }
+
     /// The keyring entries under this deck's service: `(key, secret)` pairs, read with
     /// `secret-tool` (the Secret Service's own client), not through the code under test.
     pub fn keyring_entries(&self) -> Vec<(String, String)> {

@@ -2,3 +2,5 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod deck;
+pub mod fake_hivesigner;
