@@ -122,6 +122,44 @@ impl AppSession {
         None
     }
 
+    /// Calls an app command from inside the window, as the page does, and returns its reply
+    /// (`Ok`) or its `{code, message}` error (`Err`).
+    pub async fn invoke(
+        &self,
+        command: &str,
+        args: serde_json::Value,
+    ) -> Result<serde_json::Value, serde_json::Value> {
+        let script = "const [command, args, done] = arguments;
+            window.__TAURI__.core.invoke(command, args)
+              .then((ok) => done({ ok }), (err) => done({ err }));";
+        let reply = self
+            .client
+            .execute_async(script, vec![command.into(), args])
+            .await
+            .expect("the script runs in the window");
+        match reply.get("err") {
+            Some(err) => Err(err.clone()),
+            None => Ok(reply.get("ok").cloned().unwrap_or_default()),
+        }
+    }
+
+    /// Every file under the app's data directory (registry, logs), as `(path, bytes)`.
+    pub fn data_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        fn walk(dir: &Path, found: &mut Vec<(PathBuf, Vec<u8>)>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, found);
+                } else if let Ok(bytes) = std::fs::read(&path) {
+                    found.push((path, bytes));
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(&self.home.path().join("data"), &mut found);
+        found
+    }
+
     /// Waits until an element matching `css` contains `needle`, and returns its text.
     pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
         let deadline = Instant::now() + UI_TIMEOUT;
@@ -189,6 +227,8 @@ fn isolated_dirs(home: &Path) -> HashMap<String, String> {
         ("XDG_DATA_HOME".into(), dir("data")),
         ("XDG_CONFIG_HOME".into(), dir("config")),
         ("XDG_CACHE_HOME".into(), dir("cache")),
+        // The system browser is the test: opening it does nothing.
+        ("BROWSER".into(), "true".into()),
         // Quiet, and nothing written after the directories are gone.
         ("MESA_SHADER_CACHE_DISABLE".into(), "true".into()),
         ("NO_AT_BRIDGE".into(), "1".into()),
