@@ -80,8 +80,9 @@ fn instructions(fake: &FakeHivesigner, users: &[String]) -> String {
                  authdeck://callback
   accounts       {users} (type one on the consent page)
 
-In Authdeck, add a Hivesigner-compatible provider with the base URL above, then the app with
-the client id and secret. Signing in opens the consent page in your browser.
+In Authdeck, register the app with the provider \"Local sandbox\" (or \"Hivesigner-compatible
+server\" with the base URL above), the client id and the secret. Signing in opens the consent
+page in your browser.
 
 By hand:
   1. open {try_url}

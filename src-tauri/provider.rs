@@ -20,6 +20,8 @@ pub enum Preset {
     SteemLogin,
     /// A Hivesigner-compatible server at a base URL the person gives (self-hosted, staging).
     HivesignerCompatible,
+    /// A Steemconnect v2-compatible server (a self-hosted SteemLogin) at a base URL.
+    SteemconnectCompatible,
     /// The offline sandbox (`cargo run --example sandbox`) at `http://127.0.0.1:8787`.
     LocalSandbox,
 }
@@ -48,10 +50,11 @@ pub const SANDBOX_BASE_URL: &str = "http://127.0.0.1:8787";
 
 impl Preset {
     /// Every preset, in the order a form lists them.
-    pub const ALL: [Preset; 4] = [
+    pub const ALL: [Preset; 5] = [
         Preset::Hivesigner,
         Preset::SteemLogin,
         Preset::HivesignerCompatible,
+        Preset::SteemconnectCompatible,
         Preset::LocalSandbox,
     ];
 
@@ -61,6 +64,7 @@ impl Preset {
             Preset::Hivesigner => "hivesigner",
             Preset::SteemLogin => "steem_login",
             Preset::HivesignerCompatible => "hivesigner_compatible",
+            Preset::SteemconnectCompatible => "steemconnect_compatible",
             Preset::LocalSandbox => "local_sandbox",
         }
     }
@@ -76,6 +80,7 @@ impl Preset {
             Preset::Hivesigner => "Hivesigner",
             Preset::SteemLogin => "SteemLogin",
             Preset::HivesignerCompatible => "Hivesigner-compatible server",
+            Preset::SteemconnectCompatible => "SteemLogin-compatible server",
             Preset::LocalSandbox => "Local sandbox",
         }
     }
@@ -85,7 +90,7 @@ impl Preset {
         match self {
             Preset::Hivesigner => Some("https://hivesigner.com"),
             Preset::SteemLogin => Some("https://steemlogin.com"),
-            Preset::HivesignerCompatible => None,
+            Preset::HivesignerCompatible | Preset::SteemconnectCompatible => None,
             Preset::LocalSandbox => Some(SANDBOX_BASE_URL),
         }
     }
@@ -93,16 +98,18 @@ impl Preset {
     /// The wire protocol.
     pub fn protocol(self) -> Protocol {
         match self {
-            Preset::SteemLogin => Protocol::SteemconnectV2,
-            _ => Protocol::Hivesigner,
+            Preset::SteemLogin | Preset::SteemconnectCompatible => Protocol::SteemconnectV2,
+            Preset::Hivesigner | Preset::HivesignerCompatible | Preset::LocalSandbox => {
+                Protocol::Hivesigner
+            }
         }
     }
 
     /// The chain.
     pub fn chain(self) -> Chain {
-        match self {
-            Preset::SteemLogin => Chain::Steem,
-            _ => Chain::Hive,
+        match self.protocol() {
+            Protocol::SteemconnectV2 => Chain::Steem,
+            Protocol::Hivesigner => Chain::Hive,
         }
     }
 }

@@ -10,7 +10,7 @@ use authdeck::catalog::AccountView;
 use authdeck::error::Error;
 use secrecy::ExposeSecret;
 use support::deck::Deck;
-use support::fake_hivesigner::{Endpoint, Failure, FakeConfig, RedirectRules};
+use support::fake_hivesigner::{Dialect, Endpoint, Failure, FakeConfig, RedirectRules};
 
 const WEEK: i64 = 604_800;
 
@@ -212,4 +212,26 @@ async fn removing_an_account_revokes_wipes_and_points_to_the_authority_page() {
     let removed_app = deck.core.remove_app(app.id).await.unwrap();
     assert!(removed_app.accounts.is_empty());
     assert!(deck.keyring_keys().is_empty(), "the app secret is gone too");
+}
+
+#[tokio::test]
+#[ignore = "needs the test session's keyring: run scripts/test.sh"]
+async fn steemlogin_signs_in_and_refreshes_with_its_form_dialect() {
+    let deck = Deck::start(FakeConfig {
+        dialect: Dialect::SteemconnectV2,
+        redirect_rules: RedirectRules::Legacy,
+        ..FakeConfig::default()
+    })
+    .await;
+    let app = deck.deep_link_app("steemapp").await;
+    let account = deck.sign_in(&app).await.unwrap();
+    assert_eq!(account.provider_label, "SteemLogin-compatible server");
+    assert_eq!(deck.fake.count(Endpoint::CodeExchange), 1);
+    deck.clock.advance(WEEK + 60);
+    deck.core.access_token(account.id).await.unwrap();
+    assert_eq!(deck.fake.count(Endpoint::Refresh), 1);
+    assert_eq!(
+        deck.core.account_view(account.id).unwrap().health,
+        Health::Fresh
+    );
 }

@@ -15,7 +15,7 @@ use authdeck::service::{Authdeck, Parts, Settings};
 use authdeck::vault::{KeyringStore, Vault};
 use tempfile::TempDir;
 
-use super::fake_hivesigner::{consent, FakeConfig, FakeHivesigner};
+use super::fake_hivesigner::{consent, Dialect, FakeConfig, FakeHivesigner};
 
 /// The client secret the fake and the app share in these tests.
 pub const SECRET: &str = "correct-horse-battery-staple";
@@ -34,6 +34,8 @@ pub struct Deck {
     pub service: String,
     /// The app's data directory (the registry file lives here).
     pub data: TempDir,
+    /// The preset that speaks the fake's dialect.
+    preset: &'static str,
 }
 
 /// Settings for tests: fast retries, short HTTP timeout.
@@ -53,6 +55,10 @@ impl Deck {
 
     /// A deck with its own settings.
     pub async fn start_with(config: FakeConfig, settings: Settings) -> Self {
+        let preset = match config.dialect {
+            Dialect::Hivesigner => "hivesigner_compatible",
+            Dialect::SteemconnectV2 => "steemconnect_compatible",
+        };
         let fake = FakeHivesigner::start(config).await;
         let data = tempfile::tempdir().unwrap();
         let service = format!("authdeck-test-{}", rand::random::<u64>());
@@ -73,6 +79,7 @@ impl Deck {
             events,
             service,
             data,
+            preset,
         }
     }
 
@@ -88,7 +95,7 @@ impl Deck {
     ) -> AppView {
         self.fake.register_app(client_id, SECRET, redirect_uris);
         let input = serde_json::json!({
-            "preset": "hivesigner_compatible",
+            "preset": self.preset,
             "baseUrl": self.fake.base_url(),
             "clientId": client_id,
             "scopes": scopes,
