@@ -20,6 +20,6 @@ unset DISPLAY WAYLAND_DISPLAY DBUS_SESSION_BUS_ADDRESS
 # The keyring daemon ends with the D-Bus session; Xvfb ends with xvfb-run.
 # shellcheck disable=SC2016 # "$@" is expanded by the inner shell.
 dbus-run-session --config-file=scripts/test-session-bus.conf -- \
-  xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" sh -c \
+  xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp -noreset" sh -c \
   'printf "\n" | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' \
   session "$@"

@@ -77,16 +77,18 @@ fn links_reach_the_window_as_notices_without_their_values() {
     let reply = Value::Array(notices);
     let texts = notice_texts(&reply);
     assert_eq!(texts.len(), 2, "{reply}");
-    assert_eq!(reply[0]["level"], "warning");
-    assert!(
-        texts[0].contains("only opens 'authdeck://' links"),
-        "{reply}"
-    );
-    assert_eq!(reply[1]["level"], "warning");
-    assert!(
-        texts[1].contains("Authdeck did not start this sign-in"),
-        "{reply}"
-    );
+    // Both are warnings; their order depends on how fast the core answers.
+    assert!(reply
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|n| n["level"] == "warning"));
+    for expected in [
+        "only opens 'authdeck://' links",
+        "Authdeck did not start this sign-in",
+    ] {
+        assert!(texts.iter().any(|t| t.contains(expected)), "{reply}");
+    }
     let whole = reply.to_string();
     assert!(
         !whole.contains("abc123") && !whole.contains("xyz789"),

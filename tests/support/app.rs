@@ -75,10 +75,12 @@ impl AppSession {
             serde_json::json!({ "application": APP_BINARY }),
         );
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = ClientBuilder::new(connector)
-            .capabilities(capabilities)
-            .connect(&format!("http://127.0.0.1:{port}"))
+        let mut builder = ClientBuilder::new(connector);
+        builder.capabilities(capabilities);
+        let address = format!("http://127.0.0.1:{port}");
+        let client = tokio::time::timeout(UI_TIMEOUT, builder.connect(&address))
             .await
+            .expect("the app window opens within the UI timeout (did the app start? see its stderr above)")
             .expect("a WebDriver session with the app");
         let session = Self {
             client,
