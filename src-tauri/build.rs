@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "cancel_sign_in",
     "refresh_account",
     "remove_account",
+    "open_provider_page",
 ];
 
 fn main() {

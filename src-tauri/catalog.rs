@@ -272,6 +272,35 @@ impl Authdeck {
         })
     }
 
+    /// Checks that `url` is a page of a provider Authdeck knows (a preset or a registered
+    /// app's provider), so the window can ask to open only those in the system browser.
+    pub fn provider_page(&self, url: &str) -> Result<url::Url> {
+        let refused = || {
+            Error::invalid(
+                "link",
+                "Authdeck opens only pages of the providers you registered; copy the link instead",
+            )
+        };
+        let page = url::Url::parse(url).map_err(|_| refused())?;
+        let registered = self.registry.apps()?;
+        let known = registered
+            .iter()
+            .map(|app| app.provider.base_url().to_owned())
+            .chain(
+                crate::provider::Preset::ALL
+                    .iter()
+                    .filter_map(|p| p.fixed_base_url())
+                    .map(str::to_owned),
+            );
+        for base in known {
+            let base = url::Url::parse(&base).map_err(|_| refused())?;
+            if base.origin() == page.origin() && page.path().starts_with(base.path()) {
+                return Ok(page);
+            }
+        }
+        Err(refused())
+    }
+
     fn accounts_of(&self, app_id: AppId) -> Result<Vec<AccountId>> {
         Ok(self
             .registry

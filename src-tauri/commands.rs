@@ -148,3 +148,17 @@ pub async fn remove_account(
 ) -> Reply<RemovedAccount> {
     core(&state)?.remove_account(account_id).await
 }
+
+/// Opens a provider page (such as the on-chain authority removal page) in the system browser.
+/// Only pages of known providers are opened.
+#[tauri::command]
+pub fn open_provider_page<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, CoreState>,
+    url: String,
+) -> Reply<()> {
+    let page = core(&state)?.provider_page(&url)?;
+    app.opener()
+        .open_url(page.as_str(), None::<&str>)
+        .map_err(|err| Error::Internal(format!("the system browser did not open: {err}")))
+}

@@ -176,11 +176,20 @@ impl Error {
     }
 }
 
+/// `{code, message}`, plus `field` for input errors so a form can show the message at the
+/// field it is about.
 impl Serialize for Error {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut reply = serializer.serialize_struct("Error", 2)?;
+        let field = match self {
+            Error::InvalidInput { field, .. } => Some(*field),
+            _ => None,
+        };
+        let mut reply = serializer.serialize_struct("Error", 2 + usize::from(field.is_some()))?;
         reply.serialize_field("code", self.code())?;
         reply.serialize_field("message", &self.message())?;
+        if let Some(field) = field {
+            reply.serialize_field("field", field)?;
+        }
         reply.end()
     }
 }
@@ -209,6 +218,9 @@ mod tests {
         assert_eq!(json["code"], "secret_missing");
         assert!(json["message"].as_str().unwrap().contains("@myapp"));
         assert_eq!(json.as_object().unwrap().len(), 2);
+        let input = serde_json::to_value(Error::invalid("client id", "too short")).unwrap();
+        assert_eq!(input["field"], "client id");
+        assert_eq!(input["message"], "client id: too short");
     }
 
     #[test]

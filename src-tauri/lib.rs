@@ -95,6 +95,7 @@ pub fn configure<R: Runtime>(
             commands::cancel_sign_in,
             commands::refresh_account,
             commands::remove_account,
+            commands::open_provider_page,
         ])
         .setup(move |app| {
             if integration == Integration::Desktop {
@@ -137,7 +138,7 @@ fn start_core<R: Runtime>(
         vault: Vault::new(store),
         clock: Arc::new(SystemClock),
         events: Arc::new(WindowEvents(app.clone())),
-        settings: Settings::default(),
+        settings: Settings::from_env(),
     })?;
     if integration == Integration::Desktop {
         tauri::async_runtime::spawn(core.clone().run_refresher());

@@ -48,6 +48,35 @@ impl Default for Settings {
     }
 }
 
+/// Environment variables that override [`Settings`] (for trying things out and for tests):
+/// whole seconds.
+pub const REFRESH_INTERVAL_VAR: &str = "AUTHDECK_REFRESH_INTERVAL_SECS";
+/// See [`REFRESH_INTERVAL_VAR`].
+pub const SIGN_IN_TIMEOUT_VAR: &str = "AUTHDECK_SIGN_IN_TIMEOUT_SECS";
+
+impl Settings {
+    /// The defaults, with [`REFRESH_INTERVAL_VAR`] and [`SIGN_IN_TIMEOUT_VAR`] applied when
+    /// they hold a positive whole number of seconds (anything else is ignored, with a warning).
+    pub fn from_env() -> Self {
+        let seconds = |name: &str| {
+            let value = std::env::var(name).ok()?;
+            match value.trim().parse::<u64>() {
+                Ok(seconds) if seconds > 0 => Some(Duration::from_secs(seconds)),
+                _ => {
+                    tracing::warn!("ignoring {name}={value:?}: not a positive number of seconds");
+                    None
+                }
+            }
+        };
+        let defaults = Self::default();
+        Self {
+            refresh_interval: seconds(REFRESH_INTERVAL_VAR).unwrap_or(defaults.refresh_interval),
+            sign_in_timeout: seconds(SIGN_IN_TIMEOUT_VAR).unwrap_or(defaults.sign_in_timeout),
+            ..defaults
+        }
+    }
+}
+
 /// What the core is built from.
 pub struct Parts {
     /// Apps and accounts.

@@ -15,7 +15,7 @@ use support::fake_hivesigner::{
     consent, Endpoint, FakeConfig, FakeHivesigner, RedirectRules, TOKEN_PREFIX,
 };
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a display and drivers: run scripts/test.sh"]
 async fn window_heading_reads_authdeck() {
     let _one_app = exclusive().await;
@@ -28,7 +28,7 @@ async fn window_heading_reads_authdeck() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a display and drivers: run scripts/test.sh"]
 async fn second_launch_hands_its_link_to_the_running_window_and_exits() {
     let _one_app = exclusive().await;

@@ -1,4 +1,54 @@
-// Entry point of the Authdeck window: wires the views to the app's commands and events.
+// Entry point of the Authdeck window: wires the views to each other, the app's commands and
+// its events.
 import { startNotices } from "./notices.js";
+import { startAccountsView } from "./accounts.js";
+import { startAppsView } from "./apps.js";
+import { startSignIn } from "./signin.js";
 
-startNotices(document.getElementById("notices"));
+const views = {
+  accounts: document.getElementById("accounts-view"),
+  apps: document.getElementById("apps-view"),
+};
+const navButtons = document.querySelectorAll("[data-view]");
+
+function showView(name) {
+  for (const [key, element] of Object.entries(views)) element.hidden = key !== name;
+  for (const button of navButtons) {
+    if (button.dataset.view === name) button.setAttribute("aria-current", "page");
+    else button.removeAttribute("aria-current");
+  }
+}
+
+async function start() {
+  const notify = await startNotices(document.getElementById("notices"));
+  let appsView;
+  let accountsView;
+  const signIn = await startSignIn({
+    apps: () => appsView.apps(),
+    onCompleted: (accountId) => {
+      showView("accounts");
+      accountsView.reload().then(() => accountsView.highlight(accountId));
+    },
+    registerApp: () => {
+      showView("apps");
+      appsView.openRegister();
+    },
+  });
+  appsView = await startAppsView(views.apps, { signIn: signIn.start, notify });
+  accountsView = await startAccountsView(views.accounts, {
+    signIn: signIn.start,
+    notify,
+    showApps: (register) => {
+      showView("apps");
+      if (register) appsView.openRegister();
+    },
+  });
+  for (const button of navButtons) {
+    button.addEventListener("click", () => showView(button.dataset.view));
+  }
+  document.getElementById("add-account").addEventListener("click", signIn.choose);
+  document.getElementById("register-app").addEventListener("click", appsView.openRegister);
+  document.body.dataset.ready = "true";
+}
+
+start();

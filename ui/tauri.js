@@ -1,12 +1,25 @@
 // The one door to the Rust side: commands and events, through Tauri's global API.
 const tauri = window.__TAURI__;
 
-/** Calls a command of the app and returns its reply. */
+/** Event names the app emits (see src-tauri/events.rs). */
+export const EVENTS = Object.freeze({
+  accountsChanged: "authdeck:accounts-changed",
+  signIn: "authdeck:sign-in",
+  noticesChanged: "authdeck:notices-changed",
+});
+
+/** Calls a command of the app; rejects with its `{code, message[, field]}` error. */
 export function invoke(command, args) {
   return tauri.core.invoke(command, args);
 }
 
-/** Calls `handler` each time the app emits `event`; returns a promise of the unlisten function. */
+/** Calls `handler` with each event's payload; returns a promise of the unlisten function. */
 export function listen(event, handler) {
-  return tauri.event.listen(event, handler);
+  return tauri.event.listen(event, (event) => handler(event.payload));
+}
+
+/** A readable message from whatever a command rejected with. */
+export function messageOf(error) {
+  if (error && typeof error === "object" && "message" in error) return String(error.message);
+  return String(error);
 }

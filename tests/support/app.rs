@@ -20,6 +20,12 @@ use tempfile::TempDir;
 /// The built app under test.
 pub const APP_BINARY: &str = env!("CARGO_BIN_EXE_authdeck");
 
+/// The app's identifier (`tauri.conf.json`), the name of its data directory.
+pub const APP_IDENTIFIER: &str = "app.authdeck.desktop";
+
+/// The stand-in for the person's browser (see `tests/support/browser.sh`).
+pub const BROWSER_STAND_IN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/browser.sh");
+
 /// How long a window or an element may take to appear.
 pub const UI_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -48,10 +54,21 @@ impl AppSession {
 
     /// Starts the app with fresh data directories and `extra` environment variables.
     pub async fn start_with_env(extra: HashMap<String, String>) -> Self {
+        Self::start_prepared(extra, |_| {}).await
+    }
+
+    /// Like [`Self::start_with_env`], after `prepare` ran on the app's data directory (the
+    /// one that will hold `app.authdeck.desktop/registry.sqlite3`), to seed it.
+    pub async fn start_prepared(
+        extra: HashMap<String, String>,
+        prepare: impl FnOnce(&Path),
+    ) -> Self {
         require_environment();
         let home = tempfile::tempdir().expect("a temporary directory for the app's data");
         let mut env = isolated_dirs(home.path());
+        env.insert(SESSION_MARKER.into(), format!("{}", rand::random::<u64>()));
         env.extend(extra);
+        prepare(&home.path().join("data").join(APP_IDENTIFIER));
 
         let port = free_port();
         let native_port = free_port();
@@ -145,6 +162,90 @@ impl AppSession {
         }
     }
 
+    /// Saves a PNG of the window's page to `path` (directories created as needed).
+    pub async fn screenshot(&self, path: &Path) {
+        let png = self
+            .client
+            .screenshot()
+            .await
+            .expect("a screenshot of the window");
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("the screenshot's directory");
+        }
+        std::fs::write(path, png).expect("the screenshot is written");
+    }
+
+    /// Clicks the displayed element matching `css` (found again if the page replaced it).
+    pub async fn click(&self, css: &str) {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            match self.element(css).await.click().await {
+                Ok(()) => return,
+                Err(err) if Instant::now() > deadline => panic!("click {css}: {err:?}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+
+    /// Types `text` into the element matching `css` (after clearing it).
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let element = self.element(css).await;
+        element
+            .clear()
+            .await
+            .unwrap_or_else(|err| panic!("clear {css}: {err}"));
+        element
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|err| panic!("type into {css}: {err}"));
+    }
+
+    /// Chooses the option with `value` in the select matching `css`.
+    pub async fn select(&self, css: &str, value: &str) {
+        self.element(css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|err| panic!("select {value} in {css}: {err}"));
+    }
+
+    /// Waits for a displayed element matching `css`.
+    pub async fn element(&self, css: &str) -> fantoccini::elements::Element {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        while Instant::now() < deadline {
+            if let Ok(elements) = self.client.find_all(Locator::Css(css)).await {
+                for element in elements {
+                    if element.is_displayed().await.unwrap_or(false) {
+                        return element;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no displayed '{css}' within {UI_TIMEOUT:?}");
+    }
+
+    /// Waits until no element matching `css` contains `needle`.
+    pub async fn wait_until_gone(&self, css: &str, needle: &str) {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        while Instant::now() < deadline {
+            let mut present = false;
+            for element in self
+                .client
+                .find_all(Locator::Css(css))
+                .await
+                .unwrap_or_default()
+            {
+                present |= element.text().await.is_ok_and(|text| text.contains(needle));
+            }
+            if !present {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("'{css}' still contains {needle:?} after {UI_TIMEOUT:?}");
+    }
+
     /// Every file under the app's data directory (registry, logs), as `(path, bytes)`.
     pub fn data_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
         fn walk(dir: &Path, found: &mut Vec<(PathBuf, Vec<u8>)>) {
@@ -188,12 +289,59 @@ impl AppSession {
     }
 }
 
+impl Drop for AppSession {
+    /// Whatever happened in the test, nothing it started outlives it: a running app would
+    /// keep the single-instance name and swallow the next test's launch.
+    fn drop(&mut self) {
+        terminate(&mut self.driver.0);
+        if let Some(marker) = self.env.get(SESSION_MARKER) {
+            end_marked_processes(marker);
+        }
+    }
+}
+
+/// The environment variable that marks every process of one session (the app, its second
+/// launches, its web processes), so they can be found and ended.
+const SESSION_MARKER: &str = "AUTHDECK_TEST_SESSION";
+
 /// tauri-driver, ended on drop (also when a test panics half-way through starting).
 struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
         terminate(&mut self.0);
+    }
+}
+
+/// Sends SIGTERM, then (after 3 s) SIGKILL, to every process whose environment holds
+/// `SESSION_MARKER=marker`.
+fn end_marked_processes(marker: &str) {
+    let needle = format!("{SESSION_MARKER}={marker}");
+    let marked = || -> Vec<String> {
+        std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| {
+                let pid = entry.file_name().to_string_lossy().into_owned();
+                let environ = std::fs::read(entry.path().join("environ")).ok()?;
+                environ
+                    .split(|byte| *byte == 0)
+                    .any(|pair| pair == needle.as_bytes())
+                    .then_some(pid)
+            })
+            .collect()
+    };
+    for signal in ["-TERM", "-KILL"] {
+        let pids = marked();
+        if pids.is_empty() {
+            return;
+        }
+        let _ = Command::new("kill").arg(signal).args(&pids).status();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline && !marked().is_empty() {
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 

@@ -2,7 +2,6 @@
 //! temporary directory, the real OS keyring under a service name of its own, a manual clock,
 //! recorded events, and a fake Hivesigner over real HTTP.
 
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +15,7 @@ use authdeck::vault::{KeyringStore, Vault};
 use tempfile::TempDir;
 
 use super::fake_hivesigner::{consent, Dialect, FakeConfig, FakeHivesigner};
+use super::keyring;
 
 /// The client secret the fake and the app share in these tests.
 pub const SECRET: &str = "correct-horse-battery-staple";
@@ -147,43 +147,19 @@ impl Deck {
         self.sign_in(&app).await.unwrap().id
     }
 
-    /// The keyring entries under this deck's service: `(key, secret)` pairs, read with
-    /// `secret-tool` (the Secret Service's own client), not through the code under test.
+    /// The keyring entries under this deck's service: `(key, secret)` pairs.
     pub fn keyring_entries(&self) -> Vec<(String, String)> {
-        let output = Command::new("secret-tool")
-            .args(["search", "--all", "--unlock", "service", &self.service])
-            .output()
-            .expect("secret-tool runs (package libsecret-tools)");
-        // Secrets go to stdout and attributes to stderr, item by item in the same order.
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let secrets = stdout
-            .lines()
-            .filter_map(|line| line.strip_prefix("secret = "));
-        let keys = stderr
-            .lines()
-            .filter_map(|line| line.strip_prefix("attribute.username = "));
-        let mut entries: Vec<(String, String)> = keys
-            .zip(secrets)
-            .map(|(key, secret)| (key.to_owned(), secret.to_owned()))
-            .collect();
-        entries.sort();
-        entries
+        keyring::entries(&self.service)
     }
 
     /// The keys of this deck's keyring entries.
     pub fn keyring_keys(&self) -> Vec<String> {
-        self.keyring_entries()
-            .into_iter()
-            .map(|(key, _)| key)
-            .collect()
+        keyring::keys(&self.service)
     }
 }
 
 impl Drop for Deck {
     fn drop(&mut self) {
-        let _ = Command::new("secret-tool")
-            .args(["clear", "service", &self.service])
-            .status();
+        keyring::clear(&self.service);
     }
 }

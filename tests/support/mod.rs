@@ -4,3 +4,4 @@
 pub mod app;
 pub mod deck;
 pub mod fake_hivesigner;
+pub mod keyring;

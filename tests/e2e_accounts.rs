@@ -1,0 +1,240 @@
+//! End-to-end: the accounts window, driven like a person would, against the fake Hivesigner,
+//! with the browser replaced by `tests/support/browser.sh` (it approves on the consent page and
+//! delivers the redirect through the loopback listener or a second launch).
+//!
+//! Run by `scripts/test.sh` (they need a display, the drivers and the session's keyring).
+
+mod support;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use authdeck::accounts::{Health, NewAccount};
+use authdeck::apps::{AppInput, Flow};
+use authdeck::registry::Registry;
+use serde_json::json;
+use support::app::{exclusive, AppSession, APP_BINARY, BROWSER_STAND_IN};
+use support::deck::SECRET;
+use support::fake_hivesigner::{
+    Consent, Endpoint, Failure, FakeConfig, FakeHivesigner, RedirectRules,
+};
+use support::keyring;
+
+/// Where the walk-through leaves its picture of the window (`scripts/screenshot.sh` copies it
+/// to `docs/screenshot.png`).
+fn screenshot_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots/accounts-window.png")
+}
+
+fn row(username: &str) -> String {
+    format!("@{username}")
+}
+
+async fn add_account(app: &AppSession, app_id: &serde_json::Value) {
+    app.click("#add-account").await;
+    app.select("#add-account-app", &app_id.to_string()).await;
+    app.click("#add-account-dialog [data-submit]").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, the drivers and the keyring: run scripts/test.sh"]
+async fn the_accounts_window_from_registration_to_removal() {
+    let _one_app = exclusive().await;
+    let fake = FakeHivesigner::start(FakeConfig {
+        redirect_rules: RedirectRules::AnyGeneration,
+        ..FakeConfig::default()
+    })
+    .await;
+    fake.register_app(
+        "webapp",
+        SECRET,
+        &["http://127.0.0.1/callback", "authdeck://callback"],
+    );
+    let app = AppSession::start_with_env(HashMap::from([
+        ("BROWSER".into(), BROWSER_STAND_IN.into()),
+        ("AUTHDECK_APP".into(), APP_BINARY.into()),
+        ("AUTHDECK_REFRESH_INTERVAL_SECS".into(), "1".into()),
+    ]))
+    .await;
+
+    // A first-time person sees what to do.
+    app.wait_for_text("#accounts-empty", "No accounts yet")
+        .await;
+
+    // Register the app through the form; a bad client id is named at its field first.
+    app.click("button[data-view=apps]").await;
+    app.click("#register-app").await;
+    app.select("#app-preset", "hivesigner_compatible").await;
+    app.type_into("#app-base-url", &fake.base_url()).await;
+    app.type_into("#app-client-id", "Web App").await;
+    app.type_into("#app-secret", SECRET).await;
+    app.click("#app-dialog [data-submit]").await;
+    app.wait_for_text("#app-client-id-error", "client id").await;
+    app.type_into("#app-client-id", "webapp").await;
+    app.click("#app-dialog [data-submit]").await;
+    let card = app.wait_for_text(".app-card", "@webapp").await;
+    assert!(card.contains("set (kept in your keyring)"), "{card}");
+    assert!(!card.contains(SECRET), "{card}");
+    let apps = app.invoke("list_apps", json!({})).await.unwrap();
+    let app_id = apps[0]["id"].clone();
+
+    // Alice through the loopback listener: the new row appears, highlighted.
+    add_account(&app, &app_id).await;
+    let alice = app
+        .wait_for_text("tr.account-row.row-new", &row("alice"))
+        .await;
+    assert!(alice.contains("posting: vote, comment"), "{alice}");
+    assert!(
+        alice.contains("expires in 6 d 23 h") || alice.contains("expires in 7 d 0 h"),
+        "{alice}"
+    );
+    assert!(alice.contains("Fresh"), "{alice}");
+
+    // Switch the app to the deep link; Carol signs in through a second launch.
+    app.click("button[data-view=apps]").await;
+    app.click("button[aria-label='Edit @webapp']").await;
+    app.click("#app-redirect-custom").await;
+    app.click("#app-dialog [data-submit]").await;
+    app.wait_for_text(".app-card", "deep link").await;
+    fake.set_consent(Consent::AutoApprove {
+        user: "carol".into(),
+    });
+    add_account(&app, &app_id).await;
+    app.wait_for_text("tr.account-row", &row("carol")).await;
+
+    // Bob gets 12-second tokens: the background refresher renews them (slowly, so the row is
+    // seen refreshing), then the provider starts refusing and the row asks for a sign-in.
+    fake.set_consent(Consent::AutoApprove { user: "bob".into() });
+    fake.set_expires_in(12);
+    fake.fail_next(
+        Endpoint::Refresh,
+        Failure::Delay(std::time::Duration::from_secs(3)),
+    );
+    add_account(&app, &app_id).await;
+    app.wait_for_text("tr.account-row", &row("bob")).await;
+    app.wait_for_text("tr.health-refreshing", &row("bob")).await;
+    app.wait_for_text("tr.health-fresh", &row("bob")).await;
+    assert!(fake.count(Endpoint::Refresh) >= 1);
+    fake.refuse_refresh(true);
+    let bob = app
+        .wait_for_text("tr.health-needs-sign-in", &row("bob"))
+        .await;
+    assert!(bob.contains("no longer accepts"), "{bob}");
+    let first = app.element("tr.account-row").await.text().await.unwrap();
+    assert!(
+        first.contains(&row("bob")),
+        "needs sign-in sorts first: {first}"
+    );
+    app.screenshot(&screenshot_path()).await;
+
+    // Remove Alice: gone from the window, the registry and the keyring.
+    app.click("button[aria-label='Remove @alice']").await;
+    app.wait_for_text("#confirm-dialog", "revoke the token of @alice")
+        .await;
+    app.click("#confirm-dialog [data-confirm]").await;
+    app.wait_for_text(".notice-text", "Removed @alice").await;
+    app.wait_until_gone("tr.account-row", &row("alice")).await;
+    let accounts = app.invoke("list_accounts", json!({})).await.unwrap();
+    let names: Vec<&str> = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|account| account["username"].as_str().unwrap())
+        .collect();
+    assert!(!names.contains(&"alice"), "{names:?}");
+    let keys = keyring::keys("authdeck");
+    assert!(
+        !keys.iter().any(|key| key.ends_with("/webapp/alice")),
+        "{keys:?}"
+    );
+    assert!(
+        keys.iter().any(|key| key.ends_with("/webapp/carol")),
+        "{keys:?}"
+    );
+    assert_eq!(fake.count(Endpoint::Revoke), 1);
+    app.stop().await;
+}
+
+/// Seeds `count` accounts of one app straight into the registry (display only: no tokens).
+fn seed_accounts(data_dir: &Path, count: usize) {
+    let registry = Registry::open(&data_dir.join(authdeck::REGISTRY_FILE)).unwrap();
+    let app: AppInput = serde_json::from_value(json!({
+        "preset": "hivesigner",
+        "clientId": "benchapp",
+        "scopes": ["posting", "offline"],
+    }))
+    .unwrap();
+    let app_id = registry
+        .insert_app(&app.validate().unwrap(), true, 0)
+        .unwrap();
+    let now = authdeck::clock::Clock::now(&authdeck::clock::SystemClock);
+    for index in 0..count {
+        let id = registry
+            .upsert_account(
+                &NewAccount {
+                    app_id,
+                    username: format!("user{index:05}"),
+                    scopes: vec!["vote".into(), "comment".into(), "custom_json".into()],
+                    flow: if index % 5 == 0 {
+                        Flow::Implicit
+                    } else {
+                        Flow::Code
+                    },
+                    issued_at: now,
+                    expires_at: now + 3_600 + index as i64 * 600,
+                },
+                now,
+            )
+            .unwrap();
+        if index % 7 == 0 {
+            registry
+                .set_health(
+                    id,
+                    Health::NeedsSignIn,
+                    Some("The provider refused the grant."),
+                )
+                .unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display and the drivers: run scripts/test.sh"]
+async fn a_thousand_accounts_render_and_the_time_is_reported() {
+    const COUNT: usize = 1_000;
+    let _one_app = exclusive().await;
+    let app = AppSession::start_prepared(HashMap::new(), |data| seed_accounts(data, COUNT)).await;
+    app.wait_for_text("#account-count", "1000 accounts").await;
+    let rows = app
+        .client
+        .find_all(fantoccini::Locator::Css("tr.account-row"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), COUNT);
+
+    let measures = app
+        .client
+        .execute(
+            "return ['accounts-load', 'accounts-render'].map(
+               (name) => performance.getEntriesByName(name).map((entry) => entry.duration).pop());",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let load = measures[0].as_f64().expect("the page measured the load");
+    let render = measures[1].as_f64().expect("the page measured the render");
+    let report = format!(
+        "accounts window: {COUNT} accounts listed and rendered in {load:.1} ms \
+         (of which building the rows and layout {render:.1} ms)\n"
+    );
+    print!("{report}");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench/accounts-render.txt");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, report).unwrap();
+
+    // Filtering narrows the rows without a round trip to the app.
+    app.type_into("#account-filter", "user0099").await;
+    app.wait_for_text("#account-count", "10 of 1000 accounts")
+        .await;
+    app.stop().await;
+}

@@ -1,0 +1,147 @@
+// Adding an account: choose the app, then a panel that waits for the browser, showing the
+// consent page's address (copyable), the time left and a cancel button, until the app reports
+// the sign-in completed or failed.
+import { EVENTS, invoke, listen, messageOf } from "./tauri.js";
+import { copyText, h } from "./dom.js";
+import { clock, nowSeconds } from "./format.js";
+
+/**
+ * Wires the sign-in panel and the "Add account" dialog. `apps()` lists the registered apps,
+ * `onCompleted(accountId)` runs when an account was added, `registerApp()` opens the register
+ * form. Returns `{ start(appId), choose() }`.
+ */
+export async function startSignIn({ apps, onCompleted, registerApp }) {
+  const panel = document.getElementById("sign-in-panel");
+  const title = panel.querySelector("h2");
+  const message = panel.querySelector(".sign-in-message");
+  const url = panel.querySelector("#sign-in-url");
+  const copy = panel.querySelector("[data-copy]");
+  const timeLeft = panel.querySelector(".sign-in-time-left");
+  const cancel = panel.querySelector("[data-cancel]");
+  const retry = panel.querySelector("[data-retry]");
+  const close = panel.querySelector("[data-close]");
+  const seen = new Map(); // attempt id -> last progress, for events that beat the reply
+  let current = null; // { attemptId, appId, clientId, expiresAt }
+  let timer = null;
+
+  const setState = (state, text) => {
+    panel.dataset.state = state;
+    message.textContent = text;
+    const waiting = state === "waiting" || state === "exchanging";
+    cancel.hidden = !waiting;
+    retry.hidden = state !== "failed";
+    close.hidden = waiting;
+    timeLeft.hidden = !waiting;
+  };
+
+  const stopTimer = () => {
+    clearInterval(timer);
+    timer = null;
+  };
+
+  const onProgress = (progress) => {
+    seen.set(progress.attemptId, progress);
+    if (!current || current.attemptId === null || progress.attemptId !== current.attemptId) return;
+    switch (progress.stage) {
+      case "exchanging":
+        setState("exchanging", "The provider answered. Checking the answer and storing the tokens…");
+        break;
+      case "completed":
+        stopTimer();
+        panel.hidden = true;
+        current = null;
+        onCompleted(progress.accountId);
+        break;
+      case "failed":
+        stopTimer();
+        title.textContent = "Sign-in failed";
+        setState("failed", messageOf(progress.error));
+        break;
+      default:
+        break;
+    }
+  };
+
+  const start = async (appId) => {
+    const app = apps().find((candidate) => candidate.id === appId);
+    const clientId = app?.clientId ?? "the app";
+    stopTimer();
+    current = { attemptId: null, appId, clientId, expiresAt: 0 };
+    let reply;
+    try {
+      reply = await invoke("start_sign_in", { appId });
+    } catch (error) {
+      panel.hidden = false;
+      title.textContent = `Sign-in did not start: @${clientId}`;
+      setState("failed", messageOf(error));
+      return;
+    }
+    current = { attemptId: reply.attemptId, appId, clientId, expiresAt: reply.expiresAt };
+    title.textContent = `Waiting for the browser: @${clientId}`;
+    url.value = reply.authorizeUrl;
+    setState(
+      "waiting",
+      reply.browserOpened
+        ? "Approve the sign-in in the browser window that opened. To use another browser or profile, copy the address below and open it there."
+        : "Authdeck could not open your browser. Copy the address below and open it in a browser to approve the sign-in.",
+    );
+    panel.hidden = false;
+    const tick = () => {
+      timeLeft.textContent = `Time left: ${clock(current ? current.expiresAt - nowSeconds() : 0)}`;
+    };
+    tick();
+    timer = setInterval(tick, 1000);
+    panel.querySelector("#sign-in-url").focus();
+    const early = seen.get(reply.attemptId);
+    if (early && early.stage !== "waiting") onProgress(early);
+  };
+
+  copy.addEventListener("click", async () => {
+    const copied = await copyText(url.value, url);
+    copy.textContent = copied ? "Copied" : "Press Ctrl+C";
+    setTimeout(() => (copy.textContent = "Copy"), 2000);
+  });
+  cancel.addEventListener("click", async () => {
+    if (!current) return;
+    try {
+      await invoke("cancel_sign_in", { attemptId: current.attemptId });
+    } catch (error) {
+      setState("failed", messageOf(error));
+    }
+  });
+  retry.addEventListener("click", () => {
+    if (current) start(current.appId);
+  });
+  close.addEventListener("click", () => {
+    panel.hidden = true;
+    current = null;
+    stopTimer();
+  });
+  await listen(EVENTS.signIn, onProgress);
+
+  const dialog = document.getElementById("add-account-dialog");
+  const choice = dialog.querySelector("#add-account-app");
+  const noApps = dialog.querySelector("#add-account-no-apps");
+  const form = dialog.querySelector("form");
+  const choose = () => {
+    const list = apps();
+    choice.replaceChildren(
+      ...list.map((app) => h("option", { value: app.id }, `@${app.clientId} (${app.providerLabel})`)),
+    );
+    noApps.hidden = list.length !== 0;
+    form.querySelector(".field").hidden = list.length === 0;
+    form.querySelector("[data-submit]").hidden = list.length === 0;
+    dialog.showModal();
+  };
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    dialog.close();
+    start(Number(choice.value));
+  });
+  dialog.querySelector("[data-cancel]").addEventListener("click", () => dialog.close());
+  dialog.querySelector("[data-register]").addEventListener("click", () => {
+    dialog.close();
+    registerApp();
+  });
+  return { start, choose };
+}
