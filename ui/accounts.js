@@ -1,7 +1,7 @@
 // The accounts view: one row per account, sorted by attention needed, filtered as you type,
 // with a live expiry countdown ticking in the page (no polling of the app).
 import { EVENTS, invoke, listen, messageOf } from "./tauri.js";
-import { confirmDialog, h } from "./dom.js";
+import { confirmDialog } from "./dom.js";
 import { countdown, dateTime, nowSeconds, scopesText } from "./format.js";
 
 const HIGHLIGHT_MS = 8000;
@@ -29,12 +29,20 @@ export function healthOf(account, now) {
 
 /** Sorts accounts by attention needed, then by name, then by app. */
 export function sortByAttention(accounts, now) {
-  return [...accounts].sort(
-    (a, b) =>
-      healthOf(a, now).rank - healthOf(b, now).rank ||
-      a.username.localeCompare(b.username) ||
-      a.appClientId.localeCompare(b.appClientId),
-  );
+  return accounts
+    .map((account) => ({ account, rank: healthOf(account, now).rank }))
+    .sort(
+      (a, b) =>
+        a.rank - b.rank ||
+        compareText(a.account.username, b.account.username) ||
+        compareText(a.account.appClientId, b.account.appClientId),
+    )
+    .map(({ account }) => account);
+}
+
+// Account names are lowercase ASCII: a plain comparison sorts them as people expect.
+function compareText(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
@@ -54,14 +62,14 @@ export async function startAccountsView(root, { signIn, notify, showApps }) {
 
   const applyFilter = () => {
     const needle = filter.value.trim().toLowerCase();
-    let shown = 0;
+    let visible = 0;
     for (const row of rows.children) {
       const match = !needle || row.dataset.search.includes(needle);
       row.hidden = !match;
-      if (match) shown += 1;
+      if (match) visible += 1;
     }
     count.textContent = needle
-      ? `${shown} of ${accounts.length} accounts`
+      ? `${visible} of ${accounts.length} accounts`
       : `${accounts.length} account${accounts.length === 1 ? "" : "s"}`;
   };
 
@@ -90,50 +98,31 @@ export async function startAccountsView(root, { signIn, notify, showApps }) {
     }
   };
 
+  const template = root.querySelector("#account-row-template").content.firstElementChild;
   const renderRow = (account, now) => {
     const health = healthOf(account, now);
-    const timer = h("span", { class: "countdown" }, countdown(account.expiresAt, now));
-    const button = (action, label, disabled) => {
-      const element = h(
-        "button",
-        { type: "button", dataset: { action }, disabled, "aria-label": `${label} @${account.username}` },
-        label,
-      );
-      element.addEventListener("click", () => act(action, account, element));
-      return element;
-    };
-    const row = h(
-      "tr",
-      {
-        class: `account-row health-${health.key}`,
-        dataset: {
-          id: account.id,
-          search: `${account.username} ${account.appClientId} ${account.providerLabel}`.toLowerCase(),
-        },
-      },
-      h(
-        "th",
-        { scope: "row", class: "cell-account" },
-        h("span", { class: "account-name" }, `@${account.username}`),
-        h("span", { class: "account-app" }, `@${account.appClientId} · ${account.providerLabel}`),
-      ),
-      h("td", { class: "cell-scopes" }, scopesText(account.scopes)),
-      h("td", { class: "cell-expiry", title: dateTime(account.expiresAt) }, timer),
-      h(
-        "td",
-        { class: "cell-health" },
-        h("span", { class: `badge badge-${health.key}` }, health.label),
-        account.healthDetail ? h("p", { class: "health-detail" }, account.healthDetail) : null,
-      ),
-      h(
-        "td",
-        { class: "cell-actions" },
-        button("refresh", "Refresh now", account.flow === "implicit"),
-        button("sign-in", "Sign in again"),
-        button("remove", "Remove"),
-      ),
-    );
-    return { row, timer, expiresAt: account.expiresAt };
+    const row = template.cloneNode(true);
+    row.classList.add(`health-${health.key}`);
+    row.dataset.id = account.id;
+    row.dataset.search = `${account.username} ${account.appClientId} ${account.providerLabel}`.toLowerCase();
+    row.querySelector(".account-name").textContent = `@${account.username}`;
+    row.querySelector(".account-app").textContent = `@${account.appClientId} · ${account.providerLabel}`;
+    row.querySelector(".cell-scopes").textContent = scopesText(account.scopes);
+    const expiry = row.querySelector(".cell-expiry");
+    expiry.title = dateTime(account.expiresAt);
+    const timer = expiry.firstElementChild;
+    timer.textContent = countdown(account.expiresAt, now);
+    const badge = row.querySelector(".badge");
+    badge.classList.add(`badge-${health.key}`);
+    badge.textContent = health.label;
+    const detail = row.querySelector(".health-detail");
+    if (account.healthDetail) detail.textContent = account.healthDetail;
+    else detail.remove();
+    for (const button of row.querySelectorAll("button")) {
+      button.setAttribute("aria-label", `${button.textContent} @${account.username}`);
+    }
+    row.querySelector('[data-action="refresh"]').disabled = account.flow === "implicit";
+    return { row, timer, expiresAt: account.expiresAt, account };
   };
 
   // What a row shows; a row whose key did not change is kept as it is (focus, highlight).
@@ -156,10 +145,11 @@ export async function startAccountsView(root, { signIn, notify, showApps }) {
     const ordered = sortByAttention(accounts, now).map((account) => {
       const key = keyOf(account);
       const kept = shown.get(account.id);
-      const entry = kept && kept.key === key ? kept : { ...renderRow(account, now), key };
+      const entry = kept && kept.key === key ? { ...kept, account } : { ...renderRow(account, now), key };
       next.set(account.id, entry);
       return entry.row;
     });
+    performance.mark("accounts-rows-built");
     shown = next;
     countdowns = [...next.values()].map(({ timer, expiresAt }) => ({ node: timer, expiresAt }));
     const current = rows.children;
@@ -174,12 +164,13 @@ export async function startAccountsView(root, { signIn, notify, showApps }) {
     empty.hidden = accounts.length !== 0;
     applyFilter();
     if (pendingHighlight !== null) highlight(pendingHighlight);
+    performance.mark("accounts-rows-inserted");
     void rows.offsetHeight; // lay out now, so the measure includes layout
     performance.measure("accounts-render", "accounts-render-start");
   };
 
   const highlight = (accountId) => {
-    const row = rows.querySelector(`tr[data-id="${accountId}"]`);
+    const row = rows.querySelector(`.account-row[data-id="${accountId}"]`);
     if (!row) {
       pendingHighlight = accountId;
       return;
@@ -207,6 +198,13 @@ export async function startAccountsView(root, { signIn, notify, showApps }) {
     return reloading;
   };
 
+  // One listener for every row's buttons.
+  rows.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-action]");
+    const id = Number(button?.closest(".account-row")?.dataset.id);
+    const entry = shown.get(id);
+    if (button && entry) act(button.dataset.action, entry.account, button);
+  });
   filter.addEventListener("input", applyFilter);
   root.querySelector("#empty-register").addEventListener("click", () => showApps(true));
   setInterval(tick, 1000);

@@ -29,12 +29,12 @@ export function clock(seconds) {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
+// One formatter for the whole page: building one per call costs more than the rest of a row.
+const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
 /** A date and time in the person's locale. */
 export function dateTime(unixSeconds) {
-  return new Date(unixSeconds * 1000).toLocaleString(undefined, {
-    dateStyle: "medium",
-    timeStyle: "short",
-  });
+  return DATE_TIME.format(new Date(unixSeconds * 1000));
 }
 
 /** What a token may do, as the provider reported it: "login only" or "posting: vote, ...". */
