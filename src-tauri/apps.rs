@@ -222,8 +222,14 @@ impl AppInput {
         })?;
         let provider = Provider::new(preset, self.base_url.as_deref())?;
         let client_id = self.client_id.trim().trim_start_matches('@').to_owned();
+        if client_id.is_empty() {
+            return Err(Error::invalid(
+                "client id",
+                "enter the app's account name (its client id at the provider), for example myapp",
+            ));
+        }
         account_name::check(&client_id).map_err(|problem| {
-            Error::invalid("client id", format!("the app's account name: {problem}"))
+            Error::invalid("client id", format!("not an account name: {problem}"))
         })?;
         let scopes = Scopes::parse(&self.scopes)?;
         let redirect = match self.redirect_mode.as_deref().map(str::trim) {

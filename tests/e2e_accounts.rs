@@ -69,7 +69,8 @@ async fn the_accounts_window_from_registration_to_removal() {
     app.type_into("#app-client-id", "Web App").await;
     app.type_into("#app-secret", SECRET).await;
     app.click("#app-dialog [data-submit]").await;
-    app.wait_for_text("#app-client-id-error", "client id").await;
+    app.wait_for_text("#app-client-id-error", "not an account name")
+        .await;
     app.type_into("#app-client-id", "webapp").await;
     app.click("#app-dialog [data-submit]").await;
     let card = app.wait_for_text(".app-card", "@webapp").await;

@@ -154,7 +154,9 @@ function setUpForm(presets, notify) {
     const input = inputId && form.querySelector(`#${inputId}`);
     if (input) {
       input.setAttribute("aria-invalid", "true");
-      const note = h("p", { class: "field-error", id: `${inputId}-error`, role: "alert" }, messageOf(error));
+      // At the field, its name need not be said again.
+      const text = messageOf(error).replace(`${error.field}: `, "");
+      const note = h("p", { class: "field-error", id: `${inputId}-error`, role: "alert" }, text);
       input.closest(".field").append(note);
       input.setAttribute("aria-describedby", note.id);
       input.focus();

@@ -106,6 +106,8 @@ impl AppSession {
             env,
         };
         session.wait_for_text("h1", "Authdeck").await;
+        // The page sets `data-ready` once its views have loaded their first lists.
+        session.element("body[data-ready]").await;
         session
     }
 
