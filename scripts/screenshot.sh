@@ -4,13 +4,9 @@
 # virtual display in a private session.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/setup.sh test
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
-
-if [ "${1:-}" != --inside-session ]; then
-  scripts/setup.sh test
-  exec scripts/session.sh scripts/screenshot.sh --inside-session
-fi
-
-cargo test --quiet --test e2e_accounts -- --ignored --exact the_accounts_window_from_registration_to_removal
+scripts/session.sh cargo test --quiet --test e2e_accounts -- --ignored --exact \
+  the_accounts_window_from_registration_to_removal
 cp target/screenshots/accounts-window.png docs/screenshot.png
 echo "wrote docs/screenshot.png"

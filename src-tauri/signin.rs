@@ -5,6 +5,7 @@
 
 use std::sync::{Arc, Weak};
 
+use secrecy::ExposeSecret;
 use serde::Serialize;
 
 use crate::accounts::{AccountId, NewAccount};
@@ -17,6 +18,7 @@ use crate::hive::account_name;
 use crate::oauth::authorize::{self, Attempt, AttemptId};
 use crate::oauth::callback::{self, Answer, Callback};
 use crate::oauth::loopback::{self, Reply};
+use crate::oauth::statement;
 use crate::oauth::token::{ClientCredentials, TokenGrant};
 use crate::redact::redact;
 use crate::service::Authdeck;
@@ -145,6 +147,15 @@ impl Authdeck {
             return Err(Error::AccountMismatch {
                 expected: named,
                 reported: grant.username,
+            });
+        }
+        // A Hivesigner token names its account too (a SteemLogin JWT is not read).
+        let signed_for =
+            statement::read(grant.access_token.expose_secret()).map(|facts| facts.author);
+        if let Some(author) = signed_for.filter(|author| *author != grant.username) {
+            return Err(Error::AccountMismatch {
+                expected: grant.username,
+                reported: author,
             });
         }
         let me = self

@@ -154,15 +154,7 @@ async fn an_expired_implicit_sign_in_needs_a_new_sign_in() {
         ..FakeConfig::default()
     })
     .await;
-    let app = deck
-        .register(
-            "implicitapp",
-            None,
-            &["posting"],
-            "custom_scheme",
-            &["authdeck://callback"],
-        )
-        .await;
+    let app = deck.implicit_app("implicitapp").await;
     let account = deck.sign_in(&app).await.unwrap();
     deck.clock.advance(WEEK - 60);
     assert!(

@@ -84,7 +84,14 @@ async fn code_flow_through_the_loopback_listener() {
         "{}",
         token_entry.0
     );
-    assert!(token_entry.1.contains(TOKEN_PREFIX));
+    let stored: serde_json::Value = serde_json::from_str(&token_entry.1).unwrap();
+    let access = stored["access_token"].as_str().unwrap();
+    assert!(access.starts_with(TOKEN_PREFIX));
+    let facts = authdeck::oauth::statement::read(access).expect("a Hivesigner statement");
+    assert_eq!(
+        (facts.author.as_str(), facts.kind.as_str()),
+        ("alice", "posting")
+    );
 
     // The listener answered once and closed.
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -127,15 +134,7 @@ async fn code_flow_through_the_deep_link_with_keys_in_any_order() {
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn implicit_flow_keeps_only_an_access_token() {
     let deck = Deck::start(legacy()).await;
-    let app = deck
-        .register(
-            "implicitapp",
-            None,
-            &["posting"],
-            "custom_scheme",
-            &["authdeck://callback"],
-        )
-        .await;
+    let app = deck.implicit_app("implicitapp").await;
     let redirect = deck.consent_redirect(&app).await;
     assert!(redirect.contains("access_token="), "{redirect}");
     let account = deck.core.complete_sign_in(&redirect).await.unwrap();

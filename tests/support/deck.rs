@@ -120,6 +120,18 @@ impl Deck {
         .await
     }
 
+    /// An implicit-flow app (posting, no refresh) using the deep link, without a secret.
+    pub async fn implicit_app(&self, client_id: &str) -> AppView {
+        self.register(
+            client_id,
+            None,
+            &["posting"],
+            "custom_scheme",
+            &["authdeck://callback"],
+        )
+        .await
+    }
+
     /// Starts a sign-in for `app` and plays the browser: returns where the provider redirects.
     pub async fn consent_redirect(&self, app: &AppView) -> String {
         let started = self
