@@ -123,6 +123,48 @@ pub enum Error {
         /// What was wrong with the answer.
         problem: String,
     },
+    /// The provider refused an operation the token may not do (`invalid_scope`).
+    #[error("The token may not do this: {description}. Register the app with posting access (not login only) and sign the account in again.")]
+    NotPermitted {
+        /// The provider's words, redacted.
+        description: String,
+    },
+    /// The operation is authored by another account than the token's (`unauthorized_client`).
+    #[error("The provider refused: {description}. Each account can only vote and post as itself; choose the account that is the author.")]
+    WrongAccount {
+        /// The provider's words, redacted.
+        description: String,
+    },
+    /// The account removed (or never gave) the app's posting authority.
+    #[error("@{account} has not given @{app} posting authority (or removed it), so the provider cannot broadcast for it. Sign @{account} in again to grant it.")]
+    AuthorityMissing {
+        /// The account.
+        account: String,
+        /// The app.
+        app: String,
+    },
+    /// The app account never granted posting authority to @hivesigner.
+    #[error("The app @{app} has not granted posting authority to @hivesigner, so Hivesigner cannot broadcast for its users. Grant it from the app account (for example on the provider's authority page), then try again.")]
+    HivesignerNotGranted {
+        /// The app.
+        app: String,
+    },
+    /// The chain refused the transaction.
+    #[error("The chain refused the transaction: {description}. {advice}")]
+    ChainRefused {
+        /// The chain's words, redacted.
+        description: String,
+        /// What to do about it.
+        advice: String,
+    },
+    /// The provider's Hive node failed.
+    #[error("{provider} could not reach its Hive node ({description}). Nothing was broadcast; try again in a minute.")]
+    NodeFailure {
+        /// The provider's host.
+        provider: String,
+        /// The provider's words, redacted.
+        description: String,
+    },
     /// The local registry (SQLite) failed.
     #[error("Authdeck could not read or write its registry ({detail}). Check free disk space and permissions of the app's data folder.")]
     Storage {
@@ -157,6 +199,12 @@ impl Error {
             Error::ProviderRefused { .. } => "provider_refused",
             Error::IpNotAllowed { .. } => "ip_not_allowed",
             Error::ProviderBadResponse { .. } => "provider_bad_response",
+            Error::NotPermitted { .. } => "not_permitted",
+            Error::WrongAccount { .. } => "wrong_account",
+            Error::AuthorityMissing { .. } => "authority_missing",
+            Error::HivesignerNotGranted { .. } => "hivesigner_not_granted",
+            Error::ChainRefused { .. } => "chain_refused",
+            Error::NodeFailure { .. } => "node_failure",
             Error::Storage { .. } => "storage",
             Error::Internal(_) => "internal",
         }

@@ -6,7 +6,9 @@
 //! Tauri's mock runtime.
 
 pub mod accounts;
+pub mod activity;
 pub mod apps;
+pub mod broadcast;
 pub mod catalog;
 pub mod clock;
 mod commands;
@@ -15,6 +17,7 @@ pub mod error;
 pub mod events;
 pub mod hive;
 pub mod logging;
+pub mod markdown;
 pub mod notices;
 pub mod oauth;
 pub mod provider;

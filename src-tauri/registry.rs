@@ -7,6 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use crate::accounts::{Account, AccountId, Health, NewAccount};
+use crate::activity::{ActivityEntry, ActivityFilter, ActivityId, Outcome};
 use crate::apps::{App, AppId, Flow, Scopes, ValidApp};
 use crate::clock::UnixSeconds;
 use crate::error::{Error, Result};
@@ -14,7 +15,8 @@ use crate::provider::{Preset, Provider};
 
 /// The schema, one migration per entry; applied in order, each in its own transaction, and
 /// recorded in `PRAGMA user_version`. Never edit an entry that shipped: add one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE apps (
         id            INTEGER PRIMARY KEY,
         preset        TEXT    NOT NULL,
@@ -41,13 +43,33 @@ const MIGRATIONS: &[&str] = &[r#"
         updated_at    INTEGER NOT NULL,
         UNIQUE (app_id, username)
     );
-"#];
+"#,
+    r#"
+    CREATE TABLE activity (
+        id                INTEGER PRIMARY KEY,
+        at                INTEGER NOT NULL,
+        account_id        INTEGER,
+        username          TEXT    NOT NULL,
+        app_client_id     TEXT    NOT NULL,
+        kind              TEXT    NOT NULL,
+        summary           TEXT    NOT NULL,
+        operations        TEXT    NOT NULL,
+        transaction_id    TEXT,
+        error_code        TEXT,
+        error_message     TEXT,
+        error_raw         TEXT
+    );
+    CREATE INDEX activity_by_time ON activity (at DESC, id DESC);
+"#,
+];
 
 /// The SQLite registry. Calls are short and serialised by a mutex.
 pub struct Registry {
     conn: Mutex<Connection>,
 }
 
+const ACTIVITY_COLUMNS: &str = "id, at, account_id, username, app_client_id, kind, summary, \
+                                operations, transaction_id, error_code, error_message, error_raw";
 const APP_COLUMNS: &str = "id, preset, base_url, client_id, scopes, redirect_mode, secret_set";
 const ACCOUNT_COLUMNS: &str = "id, app_id, username, scopes, flow, issued_at, expires_at, \
                                health, health_detail, added_at";
@@ -276,6 +298,94 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// Appends an entry to the activity log.
+    pub fn record_activity(&self, entry: &ActivityEntry) -> Result<ActivityId> {
+        let (transaction_id, error) = match &entry.outcome {
+            Outcome::Sent { transaction_id } => (Some(transaction_id.as_str()), None),
+            Outcome::Failed { code, message, raw } => (None, Some((code, message, raw))),
+        };
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO activity (at, account_id, username, app_client_id, kind, summary, operations,
+                                       transaction_id, error_code, error_message, error_raw)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    entry.at,
+                    entry.account_id.map(|id| id.0),
+                    entry.username,
+                    entry.app_client_id,
+                    entry.kind,
+                    entry.summary,
+                    entry.operations,
+                    transaction_id,
+                    error.map(|e| e.0),
+                    error.map(|e| e.1),
+                    error.map(|e| e.2),
+                ],
+            )?;
+            Ok(ActivityId(tx.last_insert_rowid()))
+        })
+    }
+
+    /// The entries matching `filter`, newest first.
+    pub fn activity(&self, filter: &ActivityFilter) -> Result<Vec<ActivityEntry>> {
+        let sql = format!(
+            "SELECT {ACTIVITY_COLUMNS} FROM activity
+             WHERE (?1 = 0 OR error_code IS NOT NULL)
+               AND (?2 IS NULL OR username = ?2)
+               AND (?3 IS NULL OR instr('+' || kind || '+', '+' || ?3 || '+') > 0)
+             ORDER BY at DESC, id DESC LIMIT ?4"
+        );
+        let conn = self.conn();
+        let mut statement = conn.prepare(&sql)?;
+        let entries = statement
+            .query_map(
+                params![
+                    filter.errors_only,
+                    filter.username,
+                    filter.kind,
+                    filter.effective_limit() as i64
+                ],
+                activity_from_row,
+            )?
+            .collect::<Result<_, _>>()?;
+        Ok(entries)
+    }
+
+    /// One entry.
+    pub fn activity_entry(&self, id: ActivityId) -> Result<ActivityEntry> {
+        let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activity WHERE id = ?1");
+        self.conn()
+            .query_row(&sql, [id.0], activity_from_row)
+            .optional()?
+            .ok_or_else(|| Error::invalid("activity", "that entry is not in the log"))
+    }
+}
+
+fn activity_from_row(row: &Row<'_>) -> rusqlite::Result<ActivityEntry> {
+    let transaction_id: Option<String> = row.get(8)?;
+    let outcome = match transaction_id {
+        Some(transaction_id) => Outcome::Sent { transaction_id },
+        None => Outcome::Failed {
+            code: row.get::<_, Option<String>>(9)?.unwrap_or_default(),
+            message: row.get::<_, Option<String>>(10)?.unwrap_or_default(),
+            raw: row.get::<_, Option<String>>(11)?.unwrap_or_default(),
+        },
+    };
+    Ok(ActivityEntry {
+        id: ActivityId(row.get(0)?),
+        at: row.get(1)?,
+        account_id: row.get::<_, Option<i64>>(2)?.map(AccountId),
+        username: row.get(3)?,
+        app_client_id: row.get(4)?,
+        kind: row.get(5)?,
+        summary: row.get(6)?,
+        operations: row.get(7)?,
+        outcome,
+    })
+}
+
 fn migrate(conn: &mut Connection) -> Result<()> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     let version = usize::try_from(version).unwrap_or(usize::MAX);
@@ -424,6 +534,69 @@ mod tests {
         assert_eq!(registry.account(first).unwrap().expires_at, 2_000);
         registry.delete_app(app).unwrap();
         assert_eq!(registry.account(first).unwrap_err(), Error::AccountNotFound);
+    }
+
+    fn entry(username: &str, kind: &str, outcome: Outcome) -> ActivityEntry {
+        ActivityEntry {
+            id: ActivityId(0),
+            at: 1_000,
+            account_id: Some(AccountId(1)),
+            username: username.into(),
+            app_client_id: "myapp".into(),
+            kind: kind.into(),
+            summary: format!("{kind} by {username}"),
+            operations: "[]".into(),
+            outcome,
+        }
+    }
+
+    #[test]
+    fn activity_is_kept_and_filtered() {
+        let registry = Registry::in_memory().unwrap();
+        let sent = Outcome::Sent {
+            transaction_id: "abc".into(),
+        };
+        let failed = Outcome::Failed {
+            code: "chain_refused".into(),
+            message: "refused".into(),
+            raw: "{}".into(),
+        };
+        registry
+            .record_activity(&entry("alice", "vote", sent.clone()))
+            .unwrap();
+        let id = registry
+            .record_activity(&entry("bob", "comment+comment_options", failed.clone()))
+            .unwrap();
+        registry
+            .record_activity(&entry("alice", "comment", sent))
+            .unwrap();
+
+        let all = registry.activity(&ActivityFilter::default()).unwrap();
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[0].kind, "comment", "newest first");
+        let errors = ActivityFilter {
+            errors_only: true,
+            ..Default::default()
+        };
+        assert_eq!(registry.activity(&errors).unwrap()[0].outcome, failed);
+        let comments = ActivityFilter {
+            kind: Some("comment".into()),
+            ..Default::default()
+        };
+        assert_eq!(registry.activity(&comments).unwrap().len(), 2);
+        let options = ActivityFilter {
+            kind: Some("comment_options".into()),
+            username: Some("bob".into()),
+            ..Default::default()
+        };
+        assert_eq!(registry.activity(&options).unwrap().len(), 1);
+        let votes_of_bob = ActivityFilter {
+            kind: Some("vote".into()),
+            username: Some("bob".into()),
+            ..Default::default()
+        };
+        assert!(registry.activity(&votes_of_bob).unwrap().is_empty());
+        assert_eq!(registry.activity_entry(id).unwrap().username, "bob");
     }
 
     #[test]

@@ -25,6 +25,9 @@ pub const DEFAULT_LIFETIME_SECONDS: u64 = 604_800;
 /// Larger answers are refused (a token answer is a few hundred bytes).
 const MAX_ANSWER_BYTES: usize = 1 << 20;
 
+/// How much of an error answer is kept for review.
+pub const MAX_RAW_BYTES: usize = 4 * 1024;
+
 /// What the token endpoint grants.
 pub struct TokenGrant {
     /// The access token.
@@ -68,6 +71,8 @@ pub enum CallError {
         error: String,
         /// The `error_description` field (redacted), or the status text.
         description: String,
+        /// The whole answer (redacted, at most [`MAX_RAW_BYTES`]), for the activity log.
+        raw: String,
     },
     /// The answer is not what the protocol promises.
     BadResponse(String),
@@ -319,12 +324,14 @@ pub async fn send<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> Resu
             status.as_u16()
         )));
     }
+    let raw = raw_text(&body);
     Err(match serde_json::from_slice::<ErrorAnswer>(&body) {
         Ok(answer) => CallError::Refused {
             status: status.as_u16(),
             description: redact(answer.error_description.as_deref().unwrap_or(&answer.error))
                 .into_owned(),
             error: answer.error,
+            raw,
         },
         Err(_) => CallError::Refused {
             status: status.as_u16(),
@@ -334,8 +341,15 @@ pub async fn send<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> Resu
                 status.as_u16(),
                 status.canonical_reason().unwrap_or("error")
             ),
+            raw,
         },
     })
+}
+
+/// The start of an answer as text, redacted, for review.
+fn raw_text(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(MAX_RAW_BYTES)]);
+    redact(&text).into_owned()
 }
 
 fn unreachable(err: reqwest::Error) -> CallError {
@@ -362,6 +376,7 @@ mod tests {
             status: 401,
             error: error.into(),
             description: description.into(),
+            raw: String::new(),
         }
     }
 
@@ -399,7 +414,8 @@ mod tests {
         assert!(CallError::Refused {
             status: 502,
             error: "x".into(),
-            description: "x".into()
+            description: "x".into(),
+            raw: String::new(),
         }
         .is_transient());
         assert!(!refused("invalid_grant", "x").is_transient());
