@@ -8,12 +8,21 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::accounts::AccountId;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 use crate::activity::{ActivityEntry, Outcome};
 use crate::apps::App;
 use crate::error::{Error, Result};
+use crate::events::{AppEvent, BatchProgress};
 use crate::oauth::token::{self, CallError};
 use crate::redact::redact;
 use crate::service::Authdeck;
+
+/// How many accounts of a batch broadcast at the same time.
+pub const BATCH_CONCURRENCY: usize = 4;
+
+static NEXT_BATCH: AtomicU64 = AtomicU64::new(1);
 
 /// What to broadcast from one account: the operations as legacy JSON, and how the log names
 /// them.
@@ -68,6 +77,7 @@ impl Authdeck {
             outcome,
         };
         entry.id = self.registry.record_activity(&entry)?;
+        self.emit(AppEvent::ActivityChanged);
         match &entry.outcome {
             Outcome::Sent { .. } => {
                 tracing::info!(account = id.0, kind = %entry.kind, "broadcast sent")
@@ -77,6 +87,68 @@ impl Authdeck {
             }
         }
         Ok(entry)
+    }
+
+    /// Sends a logged entry's operations again from the same account (a new log entry).
+    pub async fn retry(&self, id: crate::activity::ActivityId) -> Result<ActivityEntry> {
+        let entry = self.registry.activity_entry(id)?;
+        let account = entry
+            .account_id
+            .filter(|id| self.registry.account(*id).is_ok())
+            .ok_or_else(|| {
+                Error::invalid(
+                    "activity",
+                    format!(
+                        "@{} is no longer in Authdeck; sign it in again, then send anew",
+                        entry.username
+                    ),
+                )
+            })?;
+        let operations: Vec<Value> = serde_json::from_str(&entry.operations)
+            .map_err(|err| Error::Internal(format!("a logged entry is not JSON: {err}")))?;
+        let outgoing = Outgoing {
+            kind: entry.kind,
+            summary: entry.summary,
+            operations,
+        };
+        self.send(account, outgoing).await
+    }
+
+    /// Broadcasts each account's operations, [`BATCH_CONCURRENCY`] accounts at a time; one
+    /// account's failure does not stop the others. Reports each finished account as a
+    /// [`BatchProgress`] event, and returns the log entries in the order of `items`.
+    pub async fn send_batch(
+        self: &Arc<Self>,
+        items: Vec<(AccountId, Outgoing)>,
+    ) -> Result<Vec<ActivityEntry>> {
+        let batch_id = NEXT_BATCH.fetch_add(1, Ordering::Relaxed);
+        let total = items.len();
+        let permits = Arc::new(tokio::sync::Semaphore::new(BATCH_CONCURRENCY));
+        let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, (id, outgoing)) in items.into_iter().enumerate() {
+            let (core, permits, done) = (self.clone(), permits.clone(), done.clone());
+            tasks.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let entry = core.send(id, outgoing).await;
+                if let Ok(entry) = &entry {
+                    core.emit(AppEvent::Batch(Box::new(BatchProgress {
+                        batch_id,
+                        done: done.fetch_add(1, Ordering::SeqCst) + 1,
+                        total,
+                        entry: entry.clone(),
+                    })));
+                }
+                (index, entry)
+            });
+        }
+        let mut entries: Vec<Option<Result<ActivityEntry>>> = (0..total).map(|_| None).collect();
+        while let Some(joined) = tasks.join_next().await {
+            let (index, entry) = joined
+                .map_err(|err| Error::Internal(format!("a broadcast task stopped: {err}")))?;
+            entries[index] = Some(entry);
+        }
+        entries.into_iter().flatten().collect()
     }
 
     /// The transaction id, or the error and the provider's raw words.

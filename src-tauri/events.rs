@@ -15,6 +15,24 @@ pub const NOTICES_CHANGED: &str = "authdeck:notices-changed";
 pub const ACCOUNTS_CHANGED: &str = "authdeck:accounts-changed";
 /// A sign-in moved on; the payload is a [`SignInProgress`].
 pub const SIGN_IN_PROGRESS: &str = "authdeck:sign-in";
+/// One account of a batch broadcast finished; the payload is a [`BatchProgress`].
+pub const BATCH_PROGRESS: &str = "authdeck:batch";
+/// The activity log has a new entry (no payload).
+pub const ACTIVITY_CHANGED: &str = "authdeck:activity-changed";
+
+/// How far a batch broadcast (a vote from several accounts) has come.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchProgress {
+    /// Which batch.
+    pub batch_id: u64,
+    /// Accounts finished so far, this one included.
+    pub done: usize,
+    /// Accounts in the batch.
+    pub total: usize,
+    /// The log entry of the account that just finished (its outcome says sent or failed).
+    pub entry: crate::activity::ActivityEntry,
+}
 
 /// Where a sign-in stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -53,6 +71,10 @@ pub enum AppEvent {
     AccountsChanged,
     /// See [`SIGN_IN_PROGRESS`].
     SignIn(SignInProgress),
+    /// See [`BATCH_PROGRESS`].
+    Batch(Box<BatchProgress>),
+    /// See [`ACTIVITY_CHANGED`].
+    ActivityChanged,
 }
 
 impl AppEvent {
@@ -61,6 +83,8 @@ impl AppEvent {
         match self {
             AppEvent::AccountsChanged => ACCOUNTS_CHANGED,
             AppEvent::SignIn(_) => SIGN_IN_PROGRESS,
+            AppEvent::Batch(_) => BATCH_PROGRESS,
+            AppEvent::ActivityChanged => ACTIVITY_CHANGED,
         }
     }
 }

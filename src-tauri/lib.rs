@@ -155,8 +155,9 @@ struct WindowEvents<R: Runtime>(AppHandle<R>);
 impl<R: Runtime> EventSink for WindowEvents<R> {
     fn emit(&self, event: AppEvent) {
         let sent = match &event {
-            AppEvent::AccountsChanged => self.0.emit(event.name(), ()),
+            AppEvent::AccountsChanged | AppEvent::ActivityChanged => self.0.emit(event.name(), ()),
             AppEvent::SignIn(progress) => self.0.emit(event.name(), progress),
+            AppEvent::Batch(progress) => self.0.emit(event.name(), progress),
         };
         if let Err(err) = sent {
             tracing::warn!("could not send {} to the window: {err}", event.name());

@@ -1,3 +1,6 @@
 //! The Hive (and Steem) chain's own rules that Authdeck checks before talking to a provider.
 
 pub mod account_name;
+pub mod links;
+pub mod ops;
+pub mod validate;

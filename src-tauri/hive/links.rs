@@ -1,0 +1,580 @@
+//! Post links people paste (front-end URLs and `@author/permlink`), and the permlinks Authdeck
+//! makes for new posts and replies.
+
+use std::fmt;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::hive::account_name;
+use crate::hive::validate::{check_permlink, MAX_PERMLINK_BYTES};
+
+/// The front ends whose post links are understood, without `www.`.
+pub const SITES: [&str; 4] = ["hive.blog", "peakd.com", "ecency.com", "steemit.com"];
+
+/// The longest part a title gives a permlink, in bytes: readable links, and room for the
+/// `re-author-...-timestamp` permlinks of its replies.
+pub const MAX_TITLE_SLUG_BYTES: usize = 100;
+
+/// What works, told with every refusal.
+const HINT: &str =
+    "paste a post link such as https://peakd.com/hive-123/@alice/my-post or @alice/my-post";
+
+/// A post or comment on the chain: `@author/permlink`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PostRef {
+    /// The author's account name.
+    pub author: String,
+    /// The post's permlink.
+    pub permlink: String,
+}
+
+impl fmt::Display for PostRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "@{}/{}", self.author, self.permlink)
+    }
+}
+
+/// Why a pasted text is not a post link; every message ends with an example that works.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    /// Nothing was pasted.
+    #[error("{hint}", hint = HINT)]
+    Empty,
+    /// The text is not shaped like a post link.
+    #[error("this is not a post link; {hint}", hint = HINT)]
+    NotAPostLink,
+    /// A link to a site that is not a known front end.
+    #[error(
+        "{host} is not a front end Authdeck knows (hive.blog, peakd.com, ecency.com, \
+         steemit.com); {hint}",
+        hint = HINT
+    )]
+    UnknownSite {
+        /// The link's host, without `www.`.
+        host: String,
+    },
+    /// A link to an account's profile rather than to one of its posts.
+    #[error("this links to @{author}'s profile, not to a post; {hint}", hint = HINT)]
+    Profile {
+        /// The account.
+        author: String,
+    },
+    /// The author part is not a valid account name.
+    #[error("the author in this link is not an account name ({reason}); {hint}", hint = HINT)]
+    Author {
+        /// What is wrong with the name.
+        reason: String,
+    },
+    /// The permlink part cannot be a permlink.
+    #[error("the permlink in this link is not valid ({reason}); {hint}", hint = HINT)]
+    Permlink {
+        /// What is wrong with the permlink.
+        reason: String,
+    },
+}
+
+/// Reads a pasted post link: `https://<site>/<category>/@author/permlink` or
+/// `https://<site>/@author/permlink` on one of [`SITES`] (with or without `www.`, `http`,
+/// the scheme, a trailing slash, a query or a fragment), or a bare `@author/permlink`.
+/// The author is lowercased and must be a valid account name.
+pub fn parse_post_link(input: &str) -> Result<PostRef, LinkError> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Err(LinkError::Empty);
+    }
+    let path = if input.starts_with('@') {
+        input
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    } else {
+        site_path(input)?
+    };
+    post_ref(&path)
+}
+
+/// The path of a link on a known site.
+fn site_path(input: &str) -> Result<String, LinkError> {
+    let url = if input.contains("://") {
+        Url::parse(input)
+    } else if input
+        .split('/')
+        .next()
+        .is_some_and(|host| host.contains('.'))
+    {
+        Url::parse(&format!("https://{input}"))
+    } else {
+        return Err(LinkError::NotAPostLink);
+    }
+    .map_err(|_| LinkError::NotAPostLink)?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(LinkError::NotAPostLink);
+    }
+    let host = url.host_str().ok_or(LinkError::NotAPostLink)?;
+    let site = host.strip_prefix("www.").unwrap_or(host);
+    if !SITES.contains(&site) {
+        return Err(LinkError::UnknownSite {
+            host: site.chars().take(64).collect(),
+        });
+    }
+    Ok(url.path().to_owned())
+}
+
+/// `[/<category>]/@author/permlink[/]` as a post.
+fn post_ref(path: &str) -> Result<PostRef, LinkError> {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let (author, permlink) = match segments.as_slice() {
+        [author, permlink] | [_, author, permlink] if author.starts_with('@') => {
+            (*author, *permlink)
+        }
+        [author] | [_, author] if author.starts_with('@') => {
+            return Err(LinkError::Profile {
+                author: author[1..].chars().take(32).collect(),
+            })
+        }
+        _ => return Err(LinkError::NotAPostLink),
+    };
+    let author = author[1..].to_lowercase();
+    account_name::check(&author).map_err(|reason| LinkError::Author { reason })?;
+    link_permlink(permlink).map_err(|reason| LinkError::Permlink { reason })?;
+    Ok(PostRef {
+        author,
+        permlink: permlink.to_owned(),
+    })
+}
+
+/// An existing post's permlink as it appears in a link: 1 to 255 bytes, no spaces or `@`.
+fn link_permlink(permlink: &str) -> Result<(), String> {
+    check_permlink(permlink)?;
+    match permlink
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || *c == '@')
+    {
+        None => Ok(()),
+        Some(bad) => Err(format!("a permlink has no '{}'", bad.escape_default())),
+    }
+}
+
+/// A new post's permlink from its title: lowercase, common accents folded to ASCII, every
+/// other run of characters outside `a-z 0-9` turned into one `-`, at most
+/// [`MAX_TITLE_SLUG_BYTES`], then `-` and `now_unix` in base 36 so that posts with the same
+/// title differ (`My first post` at 2026-01-01 gives `my-first-post-t85s00`). A title with
+/// nothing usable gives `post-<time>`.
+pub fn permlink_from_title(title: &str, now_unix: i64) -> String {
+    let mut slug = slug(title);
+    cut_to(&mut slug, MAX_TITLE_SLUG_BYTES);
+    let slug = slug.trim_end_matches('-');
+    let stem = if slug.is_empty() { "post" } else { slug };
+    format!("{stem}-{}", base36(now_unix.max(0).unsigned_abs()))
+}
+
+/// A reply's permlink by the front ends' convention:
+/// `re-<parent_author>-<parent_permlink>-<UTC time like 20260101t000000000z>`, lowercased and
+/// kept to `a-z 0-9 -`, with earlier reply timestamps dropped from the parent permlink (so
+/// replies to replies do not grow) and the middle cut so the whole fits in 255 bytes.
+/// Times outside years 1970 to 9999 are clamped.
+pub fn reply_permlink(parent_author: &str, parent_permlink: &str, now_unix: i64) -> String {
+    let parent = permlink_chars(parent_permlink);
+    let mut head = format!(
+        "re-{}-{}",
+        permlink_chars(parent_author),
+        REPLY_STAMP.replace_all(&parent, "")
+    );
+    let tail = format!("-{}", utc_stamp(now_unix));
+    cut_to(&mut head, MAX_PERMLINK_BYTES - tail.len());
+    head + &tail
+}
+
+/// A reply timestamp as front ends append it, with its leading `-`.
+static REPLY_STAMP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"-\d{8}t\d{9}z").expect("the pattern is valid"));
+
+/// `text` lowercased with everything outside `a-z 0-9 -` removed.
+fn permlink_chars(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
+        .collect()
+}
+
+/// Cuts `text` to at most `max` bytes, on a character boundary.
+fn cut_to(text: &mut String, max: usize) {
+    let mut end = max.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+}
+
+/// `title` lowercased and folded to `a-z 0-9`, runs of anything else as one `-`, trimmed.
+fn slug(title: &str) -> String {
+    let mut slug = String::new();
+    let mut gap = false;
+    for c in title.chars().flat_map(char::to_lowercase) {
+        match ascii_of(c) {
+            Ascii::Keep(text) => {
+                if gap && !slug.is_empty() {
+                    slug.push('-');
+                }
+                gap = false;
+                slug.push_str(text);
+            }
+            Ascii::Drop => {}
+            Ascii::Gap => gap = true,
+        }
+    }
+    slug
+}
+
+/// What a lowercase character becomes in a slug.
+enum Ascii {
+    /// These ASCII letters or digits.
+    Keep(&'static str),
+    /// Nothing, without separating words (apostrophes, combining accents).
+    Drop,
+    /// A word separator.
+    Gap,
+}
+
+/// The characters a slug keeps as they are, which are also the base-36 digits.
+const BASE36_DIGITS: &str = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+fn ascii_of(c: char) -> Ascii {
+    if let Some(index) = BASE36_DIGITS.find(c) {
+        return Ascii::Keep(&BASE36_DIGITS[index..index + 1]);
+    }
+    match c {
+        '\'' | '’' | '\u{0300}'..='\u{036f}' => Ascii::Drop,
+        _ => fold(c).map_or(Ascii::Gap, Ascii::Keep),
+    }
+}
+
+/// Common accented lowercase letters of Latin scripts, as ASCII.
+fn fold(c: char) -> Option<&'static str> {
+    Some(match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+        'æ' => "ae",
+        'ç' | 'ć' | 'č' => "c",
+        'ď' | 'đ' | 'ð' => "d",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => "e",
+        'ğ' => "g",
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' => "i",
+        'ł' => "l",
+        'ñ' | 'ń' | 'ň' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => "o",
+        'œ' => "oe",
+        'ř' => "r",
+        'ś' | 'š' | 'ş' | 'ș' => "s",
+        'ß' => "ss",
+        'ť' | 'ţ' | 'ț' => "t",
+        'þ' => "th",
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' => "u",
+        'ý' | 'ÿ' => "y",
+        'ź' | 'ż' | 'ž' => "z",
+        _ => return None,
+    })
+}
+
+/// `n` in base 36 with lowercase letters.
+fn base36(mut n: u64) -> String {
+    let digits = BASE36_DIGITS.as_bytes();
+    let mut out = Vec::new();
+    loop {
+        out.push(digits[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    out.into_iter().map(char::from).collect()
+}
+
+/// The last second of 9999-12-31 UTC.
+const LAST_STAMP_SECOND: i64 = 253_402_300_799;
+
+/// `now_unix` as `yyyymmddthhmmss000z` in UTC, clamped to years 1970 to 9999.
+fn utc_stamp(now_unix: i64) -> String {
+    let seconds = now_unix.clamp(0, LAST_STAMP_SECOND);
+    let (year, month, day) = civil_from_days(seconds / 86_400);
+    let time = seconds % 86_400;
+    format!(
+        "{year:04}{month:02}{day:02}t{:02}{:02}{:02}000z",
+        time / 3600,
+        time % 3600 / 60,
+        time % 60
+    )
+}
+
+/// The proleptic Gregorian date `days` (>= 0) after 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hive::validate::check_new_permlink;
+    use proptest::prelude::*;
+
+    fn post(author: &str, permlink: &str) -> PostRef {
+        PostRef {
+            author: author.into(),
+            permlink: permlink.into(),
+        }
+    }
+
+    #[test]
+    fn reads_links_from_every_front_end() {
+        let links = [
+            "https://hive.blog/hive-123456/@alice/my-first-post",
+            "https://peakd.com/hive-123456/@alice/my-first-post",
+            "https://ecency.com/hive-123456/@alice/my-first-post",
+            "https://steemit.com/steem/@alice/my-first-post",
+            "https://www.peakd.com/hive-123456/@alice/my-first-post",
+            "http://hive.blog/rust/@alice/my-first-post",
+            "https://peakd.com/@alice/my-first-post",
+            "https://peakd.com/hive-123456/@alice/my-first-post/",
+            "https://ecency.com/hive-123456/@alice/my-first-post?referral=bob",
+            "https://hive.blog/hive-123456/@alice/my-first-post#@bob/re-alice-x",
+            "https://PEAKD.com/hive-123456/@alice/my-first-post?a=1#top",
+            "peakd.com/hive-123456/@alice/my-first-post",
+            "  @alice/my-first-post\n",
+            "@alice/my-first-post/",
+            "@alice/my-first-post?x=1",
+            "@Alice/my-first-post",
+        ];
+        for link in links {
+            assert_eq!(
+                parse_post_link(link),
+                Ok(post("alice", "my-first-post")),
+                "{link}"
+            );
+        }
+    }
+
+    #[test]
+    fn reads_real_looking_permlinks() {
+        let cases = [
+            (
+                "https://peakd.com/hive-167922/@hive.blog/re-bob-bobs-post-20260101t000000000z",
+                post("hive.blog", "re-bob-bobs-post-20260101t000000000z"),
+            ),
+            (
+                "https://steemit.com/steemit/@steemitblog/steemit-update-1",
+                post("steemitblog", "steemit-update-1"),
+            ),
+            (
+                "https://hive.blog/@bob-1/Legacy_Permlink",
+                post("bob-1", "Legacy_Permlink"),
+            ),
+        ];
+        for (link, expected) in cases {
+            assert_eq!(parse_post_link(link), Ok(expected), "{link}");
+        }
+    }
+
+    #[test]
+    fn refuses_everything_else_with_an_example() {
+        let cases = [
+            ("", LinkError::Empty),
+            ("   ", LinkError::Empty),
+            ("alice/my-post", LinkError::NotAPostLink),
+            ("my-post", LinkError::NotAPostLink),
+            ("https://peakd.com/", LinkError::NotAPostLink),
+            (
+                "https://peakd.com/trending/hive-123",
+                LinkError::NotAPostLink,
+            ),
+            ("https://peakd.com/a/b/@alice/post", LinkError::NotAPostLink),
+            (
+                "https://peakd.com/@alice/post/extra",
+                LinkError::NotAPostLink,
+            ),
+            ("ftp://peakd.com/@alice/post", LinkError::NotAPostLink),
+            ("https://", LinkError::NotAPostLink),
+            ("https://example.com/@alice/post", unknown("example.com")),
+            (
+                "https://peakd.com.evil.io/@alice/post",
+                unknown("peakd.com.evil.io"),
+            ),
+            ("https://peakd.com/@alice", profile("alice")),
+            ("https://peakd.com/hive-1/@alice", profile("alice")),
+            ("@alice", profile("alice")),
+        ];
+        for (input, expected) in cases {
+            let err = parse_post_link(input).unwrap_err();
+            assert_eq!(err, expected, "{input}");
+            assert!(err.to_string().contains(HINT), "{input}: {err}");
+        }
+    }
+
+    fn unknown(host: &str) -> LinkError {
+        LinkError::UnknownSite { host: host.into() }
+    }
+
+    fn profile(author: &str) -> LinkError {
+        LinkError::Profile {
+            author: author.into(),
+        }
+    }
+
+    #[test]
+    fn refuses_bad_authors_and_permlinks() {
+        for input in ["@al/post", "https://peakd.com/@1alice/post", "@ali ce/post"] {
+            let err = parse_post_link(input).unwrap_err();
+            assert!(matches!(err, LinkError::Author { .. }), "{input}: {err}");
+        }
+        let long = format!("@alice/{}", "a".repeat(256));
+        for input in [long.as_str(), "@alice/my post", "@alice/@bob"] {
+            let err = parse_post_link(input).unwrap_err();
+            assert!(matches!(err, LinkError::Permlink { .. }), "{input}: {err}");
+        }
+    }
+
+    #[test]
+    fn messages_say_what_works() {
+        assert_eq!(
+            LinkError::NotAPostLink.to_string(),
+            "this is not a post link; paste a post link such as \
+             https://peakd.com/hive-123/@alice/my-post or @alice/my-post"
+        );
+        assert_eq!(post("alice", "x").to_string(), "@alice/x");
+    }
+
+    #[test]
+    fn permlinks_from_titles() {
+        let now = 1_767_225_600; // 2026-01-01T00:00:00Z, "t85s00" in base 36
+        let cases = [
+            ("My first post", "my-first-post-t85s00"),
+            ("  Hello, World!!  ", "hello-world-t85s00"),
+            ("Crème brûlée à Paris", "creme-brulee-a-paris-t85s00"),
+            ("Straße & Œuvre", "strasse-oeuvre-t85s00"),
+            ("Alice’s post isn't late", "alices-post-isnt-late-t85s00"),
+            ("İstanbul", "istanbul-t85s00"),
+            ("Rust 2026 -- part 2", "rust-2026-part-2-t85s00"),
+            ("", "post-t85s00"),
+            ("日本語 🎉", "post-t85s00"),
+        ];
+        for (title, permlink) in cases {
+            assert_eq!(permlink_from_title(title, now), permlink, "{title}");
+        }
+    }
+
+    #[test]
+    fn long_titles_are_cut_and_times_stay_unique() {
+        let permlink = permlink_from_title(&"word ".repeat(100), 0);
+        assert!(permlink.len() <= MAX_TITLE_SLUG_BYTES + 2, "{permlink}");
+        assert!(permlink.ends_with("d-0"), "{permlink}");
+        assert_ne!(permlink_from_title("x", 1), permlink_from_title("x", 2));
+        assert_eq!(permlink_from_title("x", -5), "x-0");
+        assert_eq!(permlink_from_title("x", 35), "x-z");
+        assert_eq!(permlink_from_title("x", 36), "x-10");
+        assert_eq!(permlink_from_title("x", i64::MAX), "x-1y2p0ij32e8e7");
+    }
+
+    #[test]
+    fn reply_permlinks_follow_the_convention() {
+        let now = 1_767_225_600;
+        let cases = [
+            ("bob", "bobs-post", "re-bob-bobs-post-20260101t000000000z"),
+            (
+                "hive.blog",
+                "re-alice-my-post-20251231t235959000z",
+                "re-hiveblog-re-alice-my-post-20260101t000000000z",
+            ),
+            (
+                "bob",
+                "Legacy_Post",
+                "re-bob-legacypost-20260101t000000000z",
+            ),
+        ];
+        for (author, parent, expected) in cases {
+            assert_eq!(reply_permlink(author, parent, now), expected);
+        }
+    }
+
+    #[test]
+    fn long_reply_permlinks_keep_their_time() {
+        let permlink = reply_permlink("bob", &"p".repeat(300), 1_767_225_600);
+        assert_eq!(permlink.len(), MAX_PERMLINK_BYTES);
+        assert!(permlink.starts_with("re-bob-ppp"));
+        assert!(permlink.ends_with("p-20260101t000000000z"));
+    }
+
+    #[test]
+    fn utc_stamps_are_computed_by_hand() {
+        let cases = [
+            (0, "19700101t000000000z"),
+            (-1, "19700101t000000000z"),
+            (951_782_400, "20000229t000000000z"),
+            (1_709_251_199, "20240229t235959000z"),
+            (1_767_225_600, "20260101t000000000z"),
+            (4_102_444_800, "21000101t000000000z"),
+            (i64::MAX, "99991231t235959000z"),
+        ];
+        for (seconds, stamp) in cases {
+            assert_eq!(utc_stamp(seconds), stamp, "{seconds}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_never_panics(input in ".*") {
+            let _ = parse_post_link(&input);
+        }
+
+        #[test]
+        fn parsing_link_like_text_never_panics(
+            input in "(https?://)?(www\\.)?(peakd\\.com|hive\\.blog|x)?/?[a-zA-Z0-9@/?#.%é -]{0,60}"
+        ) {
+            let _ = parse_post_link(&input);
+        }
+
+        #[test]
+        fn valid_links_round_trip(
+            author in "[a-z][a-z0-9-]{1,13}[a-z0-9]",
+            permlink in "[a-z0-9-]{1,80}",
+            site in prop::sample::select(SITES.to_vec()),
+        ) {
+            let expected = post(&author, &permlink);
+            let link = format!("https://{site}/hive-1/@{author}/{permlink}");
+            prop_assert_eq!(parse_post_link(&link), Ok(expected.clone()));
+            prop_assert_eq!(parse_post_link(&expected.to_string()), Ok(expected));
+        }
+
+        #[test]
+        fn title_permlinks_pass_the_new_comment_rule(title in ".*", now in any::<i64>()) {
+            let permlink = permlink_from_title(&title, now);
+            prop_assert_eq!(check_new_permlink(&permlink), Ok(()), "{}", permlink);
+        }
+
+        #[test]
+        fn reply_permlinks_pass_the_new_comment_rule(
+            author in ".{0,40}",
+            parent in ".{0,400}",
+            now in any::<i64>(),
+        ) {
+            let permlink = reply_permlink(&author, &parent, now);
+            prop_assert_eq!(check_new_permlink(&permlink), Ok(()), "{}", permlink);
+        }
+    }
+}
