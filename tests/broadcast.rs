@@ -229,8 +229,7 @@ async fn an_outage_part_way_through_twenty_votes_sends_nothing_twice() {
     voters.sort();
     voters.dedup();
     assert_eq!(voters.len(), broadcast, "no vote was broadcast twice");
-    assert_eq!(
-        broadcast, 17,
-        "15 answered, and the 2 whose answers came too late"
-    );
+    // 15 were answered; the 2 whose answers came too late may or may not have gone through
+    // (the fake drops a request whose client gave up; a real provider may not).
+    assert!((15..=17).contains(&broadcast), "{broadcast} broadcast");
 }
