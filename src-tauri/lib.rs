@@ -12,6 +12,7 @@ pub mod broadcast;
 pub mod catalog;
 pub mod clock;
 mod commands;
+pub mod compose;
 pub mod deep_link;
 pub mod error;
 pub mod events;

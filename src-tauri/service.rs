@@ -102,6 +102,7 @@ pub struct Authdeck {
     pub(crate) attempts: PendingAttempts,
     pub(crate) listeners: Mutex<HashMap<AttemptId, Loopback>>,
     pub(crate) sessions: Sessions,
+    pub(crate) drafts: crate::compose::Drafts,
 }
 
 impl Authdeck {
@@ -117,6 +118,7 @@ impl Authdeck {
             attempts: PendingAttempts::default(),
             listeners: Mutex::default(),
             sessions: Sessions::default(),
+            drafts: crate::compose::Drafts::default(),
         }))
     }
 

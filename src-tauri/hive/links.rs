@@ -191,7 +191,7 @@ pub fn reply_permlink(parent_author: &str, parent_permlink: &str, now_unix: i64)
 
 /// A reply timestamp as front ends append it, with its leading `-`.
 static REPLY_STAMP: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"-\d{8}t\d{9}z").expect("the pattern is valid"));
+    LazyLock::new(|| Regex::new(r"-[0-9]{8}t[0-9]{9}z").expect("the pattern is valid"));
 
 /// `text` lowercased with everything outside `a-z 0-9 -` removed.
 fn permlink_chars(text: &str) -> String {

@@ -2,7 +2,7 @@
 //!
 //! An [`Operation`] serialises as `[name, {fields}]` with the fields in the chain's order and
 //! assets as strings (`"1.000 HIVE"`). Field names, tickers and key order come from
-//! `docs/hive-operations.md`; the chain's rules live in [`crate::hive::validate`].
+//! the shared `hive-operations.md`; the chain's rules live in [`crate::hive::validate`].
 //!
 //! `serde_json` here keeps object keys sorted inside a [`serde_json::Value`], so
 //! [`Operation::to_json`] is equal to the legacy JSON as data, while the exact bytes (chain key
@@ -695,7 +695,7 @@ impl Serialize for OnChain<'_, ClaimRewardBalance> {
     }
 }
 
-/// The operations of `docs/hive-operations.md`, shared by the tests of `hive`.
+/// The example operations of the shared `hive-operations.md`, for the tests of `hive`.
 #[cfg(test)]
 pub(crate) mod examples {
     use super::*;

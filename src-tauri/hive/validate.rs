@@ -1,7 +1,7 @@
 //! The chain's rules for the operations in [`crate::hive::ops`], checked before anything is
 //! sent, so a person reads one plain message per field instead of a chain assertion.
 //!
-//! Decisions where `docs/hive-operations.md` is silent:
+//! Decisions where the shared `hive-operations.md` is silent:
 //! - every [`Comment`] is checked as a NEW comment (permlink and parent permlink only
 //!   `a-z 0-9 -`): edits keep their permlink, and the chain has enforced these characters for
 //!   new comments since 2016;

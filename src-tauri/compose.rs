@@ -1,0 +1,570 @@
+//! Composing what the forms send: a vote from several accounts, or a post or a reply from one.
+//! Each is checked by the chain's rules and kept as a draft whose operations are exactly what
+//! "Confirm" broadcasts (permlinks and timestamps are fixed when the draft is made).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::accounts::AccountId;
+use crate::activity::ActivityEntry;
+use crate::broadcast::Outgoing;
+use crate::clock::UnixSeconds;
+use crate::error::{Error, Result};
+use crate::hive::links::{self, PostRef};
+use crate::hive::ops::{
+    self, Asset, Beneficiary, Comment, CommentOptions, Operation, Symbol, Vote,
+};
+use crate::hive::validate::{self, FieldError};
+use crate::provider::Chain;
+use crate::service::Authdeck;
+
+/// Drafts older than this are gone; the person prepares again.
+pub const DRAFT_LIFETIME_SECONDS: i64 = 15 * 60;
+
+/// A draft's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DraftId(pub u64);
+
+/// A vote from several accounts, as the vote form sends it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoteRequest {
+    /// Who votes.
+    pub account_ids: Vec<AccountId>,
+    /// A post link or `@author/permlink`.
+    pub link: String,
+    /// Basis points, -10000 (100 % down) to 10000 (100 % up).
+    pub weight: i16,
+}
+
+/// A beneficiary as the post form sends it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BeneficiaryRequest {
+    /// The account paid.
+    pub account: String,
+    /// Its share in basis points.
+    pub weight: u16,
+}
+
+/// A post or a reply, as the post form sends it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PostRequest {
+    /// Who writes.
+    pub account_id: AccountId,
+    /// The post replied to (a link), or `None` for a new post.
+    #[serde(default)]
+    pub reply_to: Option<String>,
+    /// The title (posts only).
+    #[serde(default)]
+    pub title: String,
+    /// The markdown body.
+    pub body: String,
+    /// Tags, most important first.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The community (`hive-123456`), posts only.
+    #[serde(default)]
+    pub community: Option<String>,
+    /// Who shares the author rewards.
+    #[serde(default)]
+    pub beneficiaries: Vec<BeneficiaryRequest>,
+    /// The payout cap, such as `100.000 HBD`; `None` for no cap.
+    #[serde(default)]
+    pub max_accepted_payout: Option<String>,
+    /// The share paid in HBD, basis points (default 10000: the usual 50/50 split).
+    #[serde(default)]
+    pub percent_hbd: Option<u16>,
+}
+
+/// One account's part of a draft, for the confirm step.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftItem {
+    /// The account.
+    pub account_id: AccountId,
+    /// Its name.
+    pub username: String,
+    /// Exactly what will be broadcast: the legacy JSON operations.
+    pub operations: Vec<Value>,
+}
+
+/// A prepared draft, or what must be fixed first.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftView {
+    /// The draft to confirm (`None` when there are problems).
+    pub draft_id: Option<DraftId>,
+    /// One line per account: what will be sent.
+    pub items: Vec<DraftItem>,
+    /// What is wrong, one message per field.
+    pub problems: Vec<FieldError>,
+    /// The post or reply's permlink, for the form to show.
+    pub permlink: Option<String>,
+}
+
+struct Draft {
+    created_at: UnixSeconds,
+    items: Vec<(AccountId, Outgoing)>,
+}
+
+/// The drafts waiting for "Confirm".
+#[derive(Default)]
+pub struct Drafts {
+    waiting: Mutex<HashMap<DraftId, Draft>>,
+    last_id: Mutex<u64>,
+}
+
+impl Drafts {
+    fn keep(&self, draft: Draft) -> DraftId {
+        let mut last = self.last_id.lock().unwrap_or_else(|p| p.into_inner());
+        *last += 1;
+        let id = DraftId(*last);
+        let mut waiting = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
+        waiting.retain(|_, kept| draft.created_at - kept.created_at < DRAFT_LIFETIME_SECONDS);
+        waiting.insert(id, draft);
+        id
+    }
+
+    fn take(&self, id: DraftId, now: UnixSeconds) -> Option<Draft> {
+        let draft = self
+            .waiting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id)?;
+        (now - draft.created_at < DRAFT_LIFETIME_SECONDS).then_some(draft)
+    }
+}
+
+fn problem(field: &'static str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field,
+        message: message.into(),
+    }
+}
+
+fn outgoing(operations: &[Operation], chain: Chain) -> Outgoing {
+    Outgoing {
+        kind: operations
+            .iter()
+            .map(Operation::name)
+            .collect::<Vec<_>>()
+            .join("+"),
+        summary: operations
+            .first()
+            .map(Operation::summary)
+            .unwrap_or_default(),
+        operations: operations.iter().map(|op| op.to_json(chain)).collect(),
+    }
+}
+
+impl Authdeck {
+    /// Checks a vote from each account and keeps it as a draft.
+    pub fn prepare_vote(&self, request: &VoteRequest) -> Result<DraftView> {
+        let mut problems = Vec::new();
+        if request.account_ids.is_empty() {
+            problems.push(problem(
+                "accounts",
+                "choose at least one account to vote with",
+            ));
+        }
+        let post = links::parse_post_link(&request.link)
+            .map_err(|err| problems.push(problem("link", err.to_string())))
+            .ok();
+        let mut items = Vec::new();
+        for id in &request.account_ids {
+            let (username, chain) = self.signer(*id)?;
+            let Some(post) = &post else { continue };
+            let vote = Operation::from(Vote::new(
+                &username,
+                &post.author,
+                &post.permlink,
+                request.weight,
+            ));
+            items.push(self.checked(*id, username, vec![vote], chain, &mut problems));
+        }
+        Ok(self.draft(items, problems, None))
+    }
+
+    /// Checks a post or a reply and keeps it as a draft.
+    pub fn prepare_post(&self, request: &PostRequest) -> Result<DraftView> {
+        let (username, chain) = self.signer(request.account_id)?;
+        let now = self.clock.now();
+        let mut problems = Vec::new();
+        let comment = match request
+            .reply_to
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(link) => match links::parse_post_link(link) {
+                Ok(parent) => Some(reply(&username, &parent, &request.body, now)),
+                Err(err) => {
+                    problems.push(problem("reply to", err.to_string()));
+                    None
+                }
+            },
+            None => Some(root_post(&username, request, now, &mut problems)),
+        };
+        let Some(comment) = comment else {
+            return Ok(self.draft(Vec::new(), problems, None));
+        };
+        let permlink = comment.permlink.clone();
+        let mut operations = vec![Operation::from(comment)];
+        if let Some(options) = payout_options(&username, &permlink, request, chain, &mut problems) {
+            operations.push(options.into());
+        }
+        let item = self.checked(
+            request.account_id,
+            username,
+            operations,
+            chain,
+            &mut problems,
+        );
+        Ok(self.draft(vec![item], problems, Some(permlink)))
+    }
+
+    /// Broadcasts a draft exactly as prepared (once: a draft is used up by sending it).
+    pub async fn send_draft(self: &Arc<Self>, id: DraftId) -> Result<Vec<ActivityEntry>> {
+        let draft = self.drafts.take(id, self.clock.now()).ok_or_else(|| {
+            Error::invalid(
+                "draft",
+                "this draft was already sent or is older than 15 minutes; prepare it again",
+            )
+        })?;
+        self.send_batch(draft.items).await
+    }
+
+    fn signer(&self, id: AccountId) -> Result<(String, Chain)> {
+        let account = self.registry.account(id)?;
+        let app = self.registry.app(account.app_id)?;
+        Ok((account.username, app.provider.chain()))
+    }
+
+    fn checked(
+        &self,
+        account_id: AccountId,
+        username: String,
+        operations: Vec<Operation>,
+        chain: Chain,
+        problems: &mut Vec<FieldError>,
+    ) -> (DraftItem, Outgoing) {
+        if let Err(found) = validate::check_transaction(&operations, chain) {
+            for found in found {
+                if !problems.contains(&found) {
+                    problems.push(found);
+                }
+            }
+        }
+        let outgoing = outgoing(&operations, chain);
+        let item = DraftItem {
+            account_id,
+            username,
+            operations: outgoing.operations.clone(),
+        };
+        (item, outgoing)
+    }
+
+    fn draft(
+        &self,
+        items: Vec<(DraftItem, Outgoing)>,
+        problems: Vec<FieldError>,
+        permlink: Option<String>,
+    ) -> DraftView {
+        let draft_id = problems.is_empty().then(|| {
+            self.drafts.keep(Draft {
+                created_at: self.clock.now(),
+                items: items
+                    .iter()
+                    .map(|(item, outgoing)| (item.account_id, outgoing.clone()))
+                    .collect(),
+            })
+        });
+        DraftView {
+            draft_id,
+            items: items.into_iter().map(|(item, _)| item).collect(),
+            problems,
+            permlink,
+        }
+    }
+}
+
+fn reply(author: &str, parent: &PostRef, body: &str, now: UnixSeconds) -> Comment {
+    Comment {
+        parent_author: parent.author.clone(),
+        parent_permlink: parent.permlink.clone(),
+        author: author.to_owned(),
+        permlink: links::reply_permlink(&parent.author, &parent.permlink, now),
+        title: String::new(),
+        body: body.to_owned(),
+        json_metadata: ops::json_metadata_for_reply(ops::APP),
+    }
+}
+
+fn root_post(
+    author: &str,
+    request: &PostRequest,
+    now: UnixSeconds,
+    problems: &mut Vec<FieldError>,
+) -> Comment {
+    let community = request
+        .community
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    let mut tags: Vec<String> = community.map(str::to_owned).into_iter().collect();
+    for tag in &request.tags {
+        let tag = tag.trim().trim_start_matches('#').to_lowercase();
+        if !tag.is_empty() && !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    if request.title.trim().is_empty() {
+        problems.push(problem("title", "a post needs a title"));
+    }
+    let category = tags.first().cloned().unwrap_or_default();
+    if category.is_empty() {
+        problems.push(problem(
+            "tags",
+            "give at least one tag (or a community): the first becomes the post's category",
+        ));
+    }
+    Comment {
+        parent_author: String::new(),
+        parent_permlink: category,
+        author: author.to_owned(),
+        permlink: links::permlink_from_title(&request.title, now),
+        title: request.title.trim().to_owned(),
+        body: request.body.clone(),
+        json_metadata: ops::json_metadata_for_post(&tags, ops::APP),
+    }
+}
+
+/// `comment_options` when the post asks for anything but the defaults.
+fn payout_options(
+    author: &str,
+    permlink: &str,
+    request: &PostRequest,
+    chain: Chain,
+    problems: &mut Vec<FieldError>,
+) -> Option<CommentOptions> {
+    let cap = request
+        .max_accepted_payout
+        .as_deref()
+        .map(str::trim)
+        .filter(|text| !text.is_empty());
+    let beneficiaries_given = !request.beneficiaries.is_empty();
+    let default_percent = request.percent_hbd.is_none_or(|p| p == ops::FULL_PERCENT);
+    if cap.is_none() && !beneficiaries_given && default_percent {
+        return None;
+    }
+    let max_accepted_payout = match cap {
+        None => Asset::new(1_000_000_000, Symbol::Hbd),
+        Some(text) => Asset::parse(text, chain).unwrap_or_else(|message| {
+            problems.push(problem("max accepted payout", message));
+            Asset::zero(Symbol::Hbd)
+        }),
+    };
+    let mut beneficiaries: Vec<Beneficiary> = request
+        .beneficiaries
+        .iter()
+        .map(|b| Beneficiary {
+            account: b.account.trim().trim_start_matches('@').to_owned(),
+            weight: b.weight,
+        })
+        .collect();
+    beneficiaries.sort_by(|a, b| a.account.cmp(&b.account));
+    Some(CommentOptions {
+        author: author.to_owned(),
+        permlink: permlink.to_owned(),
+        max_accepted_payout,
+        percent_hbd: request.percent_hbd.unwrap_or(ops::FULL_PERCENT),
+        allow_votes: true,
+        allow_curation_rewards: true,
+        beneficiaries,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::NewAccount;
+    use crate::apps::{AppInput, Flow};
+    use crate::clock::ManualClock;
+    use crate::events::RecordedEvents;
+    use crate::registry::Registry;
+    use crate::service::{Parts, Settings};
+    use crate::vault::{MemoryStore, Vault};
+
+    const NOW: UnixSeconds = 1_767_225_600; // 2026-01-01T00:00:00Z
+
+    fn core_with(users: &[&str]) -> (Arc<Authdeck>, Vec<AccountId>) {
+        let registry = Registry::in_memory().unwrap();
+        let app: AppInput = serde_json::from_value(serde_json::json!({
+            "preset": "hivesigner", "clientId": "myapp", "scopes": ["posting", "offline"],
+        }))
+        .unwrap();
+        let app_id = registry
+            .insert_app(&app.validate().unwrap(), true, NOW)
+            .unwrap();
+        let ids = users
+            .iter()
+            .map(|user| {
+                let account = NewAccount {
+                    app_id,
+                    username: user.to_string(),
+                    scopes: vec!["vote".into()],
+                    flow: Flow::Code,
+                    issued_at: NOW,
+                    expires_at: NOW + 604_800,
+                };
+                registry.upsert_account(&account, NOW).unwrap()
+            })
+            .collect();
+        let core = Authdeck::new(Parts {
+            registry,
+            vault: Vault::new(Arc::new(MemoryStore::default())),
+            clock: Arc::new(ManualClock::at(NOW)),
+            events: Arc::new(RecordedEvents::default()),
+            settings: Settings::default(),
+        })
+        .unwrap();
+        (core, ids)
+    }
+
+    fn fields(view: &DraftView) -> Vec<&str> {
+        view.problems.iter().map(|p| p.field).collect()
+    }
+
+    #[test]
+    fn a_vote_draft_holds_one_exact_vote_per_account() {
+        let (core, ids) = core_with(&["alice", "carol"]);
+        let view = core
+            .prepare_vote(&VoteRequest {
+                account_ids: ids,
+                link: "https://peakd.com/hive-123/@bob/bobs-post".into(),
+                weight: 5_000,
+            })
+            .unwrap();
+        assert!(view.draft_id.is_some(), "{:?}", view.problems);
+        assert_eq!(view.items.len(), 2);
+        assert_eq!(
+            Value::Array(view.items[1].operations.clone()).to_string(),
+            r#"[["vote",{"voter":"carol","author":"bob","permlink":"bobs-post","weight":5000}]]"#
+        );
+    }
+
+    #[test]
+    fn a_bad_vote_names_each_field_and_keeps_no_draft() {
+        let (core, ids) = core_with(&["alice"]);
+        let view = core
+            .prepare_vote(&VoteRequest {
+                account_ids: ids,
+                link: "https://example.com/whatever".into(),
+                weight: 0,
+            })
+            .unwrap();
+        assert_eq!(view.draft_id, None);
+        assert!(fields(&view).contains(&"link"), "{:?}", view.problems);
+        let empty = core
+            .prepare_vote(&VoteRequest {
+                account_ids: vec![],
+                link: "@bob/bobs-post".into(),
+                weight: 10_000,
+            })
+            .unwrap();
+        assert_eq!(fields(&empty), ["accounts"]);
+    }
+
+    fn post(account_id: AccountId) -> PostRequest {
+        PostRequest {
+            account_id,
+            reply_to: None,
+            title: "My first post".into(),
+            body: "Markdown body".into(),
+            tags: vec!["rust".into()],
+            community: Some("hive-123456".into()),
+            beneficiaries: vec![],
+            max_accepted_payout: None,
+            percent_hbd: None,
+        }
+    }
+
+    #[test]
+    fn a_post_gets_its_category_metadata_and_options_only_when_asked() {
+        let (core, ids) = core_with(&["alice"]);
+        let plain = core.prepare_post(&post(ids[0])).unwrap();
+        assert!(plain.draft_id.is_some(), "{:?}", plain.problems);
+        let ops = &plain.items[0].operations;
+        assert_eq!(ops.len(), 1, "no comment_options without a reason");
+        assert_eq!(ops[0][1]["parent_permlink"], "hive-123456");
+        assert_eq!(
+            ops[0][1]["json_metadata"],
+            r#"{"tags":["hive-123456","rust"],"app":"authdeck/0.1","format":"markdown"}"#
+        );
+        assert!(plain.permlink.unwrap().starts_with("my-first-post-"));
+
+        let shared = PostRequest {
+            beneficiaries: vec![
+                BeneficiaryRequest {
+                    account: "carol".into(),
+                    weight: 1_000,
+                },
+                BeneficiaryRequest {
+                    account: "@bob".into(),
+                    weight: 500,
+                },
+            ],
+            ..post(ids[0])
+        };
+        let view = core.prepare_post(&shared).unwrap();
+        let options = &view.items[0].operations[1];
+        assert_eq!(options[0], "comment_options");
+        assert_eq!(
+            options[1]["extensions"].to_string(),
+            r#"[[0,{"beneficiaries":[{"account":"bob","weight":500},{"account":"carol","weight":1000}]}]]"#
+        );
+    }
+
+    #[test]
+    fn a_reply_follows_the_permlink_convention_and_has_no_title() {
+        let (core, ids) = core_with(&["alice"]);
+        let request = PostRequest {
+            reply_to: Some("@bob/bobs-post".into()),
+            title: "ignored".into(),
+            body: "Nice!".into(),
+            tags: vec![],
+            community: None,
+            ..post(ids[0])
+        };
+        let view = core.prepare_post(&request).unwrap();
+        assert!(view.draft_id.is_some(), "{:?}", view.problems);
+        let comment = &view.items[0].operations[0][1];
+        assert_eq!(comment["permlink"], "re-bob-bobs-post-20260101t000000000z");
+        assert_eq!(comment["title"], "");
+        assert_eq!(comment["parent_author"], "bob");
+    }
+
+    #[test]
+    fn a_post_without_title_tags_or_body_names_each_field() {
+        let (core, ids) = core_with(&["alice"]);
+        let request = PostRequest {
+            title: " ".into(),
+            body: "".into(),
+            tags: vec![],
+            community: None,
+            ..post(ids[0])
+        };
+        let view = core.prepare_post(&request).unwrap();
+        let named = fields(&view);
+        for field in ["title", "tags", "body"] {
+            assert!(named.contains(&field), "{field} missing from {named:?}");
+        }
+        assert_eq!(view.draft_id, None);
+    }
+}
