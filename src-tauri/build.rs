@@ -12,6 +12,13 @@ const COMMANDS: &[&str] = &[
     "refresh_account",
     "remove_account",
     "open_provider_page",
+    "parse_post_link",
+    "prepare_vote",
+    "prepare_post",
+    "send_draft",
+    "preview_markdown",
+    "list_activity",
+    "retry_activity",
 ];
 
 fn main() {

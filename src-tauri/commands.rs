@@ -12,9 +12,13 @@ use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 
 use crate::accounts::AccountId;
+use crate::activity::{ActivityEntry, ActivityFilter, ActivityId};
 use crate::apps::{AppId, AppInput};
 use crate::catalog::{AccountView, AppView, RemovedAccount, RemovedApp};
+use crate::compose::{DraftId, DraftView, PostRequest, VoteRequest};
 use crate::error::Error;
+use crate::hive::links::{self, PostRef};
+use crate::markdown;
 use crate::notices::{Notice, Notices};
 use crate::oauth::authorize::AttemptId;
 use crate::provider::Preset;
@@ -161,4 +165,55 @@ pub fn open_provider_page<R: Runtime>(
     app.opener()
         .open_url(page.as_str(), None::<&str>)
         .map_err(|err| Error::Internal(format!("the system browser did not open: {err}")))
+}
+
+/// Reads a post link or `@author/permlink` (for the forms' live check).
+#[tauri::command]
+pub fn parse_post_link(link: String) -> Reply<PostRef> {
+    links::parse_post_link(&link).map_err(|err| Error::invalid("link", err.to_string()))
+}
+
+/// Checks a vote from several accounts and keeps it as a draft to confirm.
+#[tauri::command]
+pub fn prepare_vote(state: State<'_, CoreState>, request: VoteRequest) -> Reply<DraftView> {
+    core(&state)?.prepare_vote(&request)
+}
+
+/// Checks a post or reply and keeps it as a draft to confirm.
+#[tauri::command]
+pub fn prepare_post(state: State<'_, CoreState>, request: PostRequest) -> Reply<DraftView> {
+    core(&state)?.prepare_post(&request)
+}
+
+/// Broadcasts a confirmed draft exactly as prepared; one log entry per account.
+#[tauri::command]
+pub async fn send_draft(
+    state: State<'_, CoreState>,
+    draft_id: DraftId,
+) -> Reply<Vec<ActivityEntry>> {
+    core(&state)?.send_draft(draft_id).await
+}
+
+/// The post preview: markdown rendered and sanitised in Rust.
+#[tauri::command]
+pub fn preview_markdown(body: String) -> String {
+    markdown::preview(&body)
+}
+
+/// The activity log, newest first.
+#[tauri::command]
+pub fn list_activity(
+    state: State<'_, CoreState>,
+    filter: ActivityFilter,
+) -> Reply<Vec<ActivityEntry>> {
+    core(&state)?.list_activity(&filter)
+}
+
+/// Sends a logged entry's operations again from the same account.
+#[tauri::command]
+pub async fn retry_activity(
+    state: State<'_, CoreState>,
+    activity_id: ActivityId,
+) -> Reply<ActivityEntry> {
+    core(&state)?.retry(activity_id).await
 }

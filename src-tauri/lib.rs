@@ -100,6 +100,13 @@ pub fn configure<R: Runtime>(
             commands::refresh_account,
             commands::remove_account,
             commands::open_provider_page,
+            commands::parse_post_link,
+            commands::prepare_vote,
+            commands::prepare_post,
+            commands::send_draft,
+            commands::preview_markdown,
+            commands::list_activity,
+            commands::retry_activity,
         ])
         .setup(move |app| {
             if integration == Integration::Desktop {

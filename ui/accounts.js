@@ -47,9 +47,10 @@ function compareText(a, b) {
 
 /**
  * Starts the accounts view inside `root`. `signIn(appId)` starts a sign-in; `notify(notice)`
- * shows a notice; `showApps()` switches to the apps view. Returns `{ reload, highlight }`.
+ * shows a notice; `showApps()` switches to the apps view; `onLoaded(accounts)` hears every
+ * fresh list. Returns `{ reload, highlight }`.
  */
-export async function startAccountsView(root, { signIn, notify, showApps }) {
+export async function startAccountsView(root, { signIn, notify, showApps, onLoaded }) {
   const rows = root.querySelector("#account-rows");
   const table = root.querySelector("#accounts-table");
   const empty = root.querySelector("#accounts-empty");
@@ -190,6 +191,7 @@ export async function startAccountsView(root, { signIn, notify, showApps }) {
       try {
         accounts = await invoke("list_accounts");
         render();
+        onLoaded?.(accounts);
         performance.measure("accounts-load", "accounts-load-start");
       } catch (error) {
         notify({ level: "warning", text: `Could not list the accounts: ${messageOf(error)}` });

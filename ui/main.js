@@ -4,10 +4,16 @@ import { startNotices } from "./notices.js";
 import { startAccountsView } from "./accounts.js";
 import { startAppsView } from "./apps.js";
 import { startSignIn } from "./signin.js";
+import { startVoteView } from "./vote.js";
+import { startPostView } from "./post.js";
+import { startActivityView } from "./activity.js";
 
 const views = {
   accounts: document.getElementById("accounts-view"),
   apps: document.getElementById("apps-view"),
+  vote: document.getElementById("vote-view"),
+  post: document.getElementById("post-view"),
+  activity: document.getElementById("activity-view"),
 };
 const navButtons = document.querySelectorAll("[data-view]");
 
@@ -35,12 +41,20 @@ async function start() {
     },
   });
   appsView = await startAppsView(views.apps, { signIn: signIn.start, notify });
+  const voteView = startVoteView(views.vote);
+  const postView = startPostView(views.post);
+  const activityView = await startActivityView(views.activity, { notify });
   accountsView = await startAccountsView(views.accounts, {
     signIn: signIn.start,
     notify,
     showApps: (register) => {
       showView("apps");
       if (register) appsView.openRegister();
+    },
+    onLoaded: (accounts) => {
+      voteView.setAccounts(accounts);
+      postView.setAccounts(accounts);
+      activityView.setAccounts(accounts);
     },
   });
   for (const button of navButtons) {

@@ -6,6 +6,8 @@ export const EVENTS = Object.freeze({
   accountsChanged: "authdeck:accounts-changed",
   signIn: "authdeck:sign-in",
   noticesChanged: "authdeck:notices-changed",
+  batch: "authdeck:batch",
+  activityChanged: "authdeck:activity-changed",
 });
 
 /** Calls a command of the app; rejects with its `{code, message[, field]}` error. */

@@ -1,0 +1,94 @@
+// The post and reply form: markdown body with a preview rendered (and sanitised) by the app,
+// tags, community, beneficiaries and payout options, then the confirm step.
+import { invoke } from "./tauri.js";
+import { h } from "./dom.js";
+import { reviewAndSend } from "./review.js";
+
+const PREVIEW_DELAY_MS = 300;
+
+/** Wires the post form in `root`; returns `{ setAccounts(accounts) }`. */
+export function startPostView(root) {
+  const form = root.querySelector("#post-form");
+  const account = root.querySelector("#post-account");
+  const replyTo = root.querySelector("#post-reply-to");
+  const title = root.querySelector("#post-title");
+  const body = root.querySelector("#post-body");
+  const preview = root.querySelector("#post-preview");
+  const tags = root.querySelector("#post-tags");
+  const community = root.querySelector("#post-community");
+  const payout = root.querySelector("#post-payout");
+  const split = root.querySelector("#post-split");
+  const beneficiaries = root.querySelector("#post-beneficiaries");
+  const results = root.querySelector("#post-results");
+  const fieldOf = (input, name) => (input.closest(".field").dataset.field = name);
+  fieldOf(replyTo, "reply to");
+  fieldOf(title, "title");
+  fieldOf(body, "body");
+  fieldOf(tags, "tags");
+  fieldOf(payout, "max accepted payout");
+  beneficiaries.dataset.field = "beneficiaries";
+
+  const syncMode = () => {
+    const reply = replyTo.value.trim() !== "";
+    for (const element of form.querySelectorAll(".post-only")) element.hidden = reply;
+  };
+  replyTo.addEventListener("input", syncMode);
+
+  let rendering = null;
+  body.addEventListener("input", () => {
+    clearTimeout(rendering);
+    rendering = setTimeout(async () => {
+      // Sanitised by the app (ammonia): no scripts, handlers or styles survive.
+      preview.innerHTML = await invoke("preview_markdown", { body: body.value });
+    }, PREVIEW_DELAY_MS);
+  });
+
+  root.querySelector("#post-add-beneficiary").addEventListener("click", () => {
+    const index = beneficiaries.children.length + 1;
+    const row = h(
+      "div",
+      { class: "beneficiary" },
+      h("label", {}, `Account ${index} `, h("input", { type: "text", class: "beneficiary-account", spellcheck: "false" })),
+      h("label", {}, " share (%) ", h("input", { type: "number", class: "beneficiary-share", min: "0.01", max: "100", step: "0.01" })),
+      h("button", { type: "button", onclick: () => row.remove() }, "Remove"),
+    );
+    beneficiaries.append(row);
+    row.querySelector("input").focus();
+  });
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const reply = replyTo.value.trim() !== "";
+    const request = {
+      accountId: Number(account.value),
+      replyTo: reply ? replyTo.value : null,
+      title: reply ? "" : title.value,
+      body: body.value,
+      tags: reply ? [] : tags.value.split(/[\s,]+/).filter(Boolean),
+      community: reply ? null : community.value,
+      beneficiaries: reply
+        ? []
+        : [...beneficiaries.querySelectorAll(".beneficiary")].map((row) => ({
+            account: row.querySelector(".beneficiary-account").value,
+            weight: Math.round(Number(row.querySelector(".beneficiary-share").value) * 100),
+          })),
+      maxAcceptedPayout: reply ? null : payout.value,
+      percentHbd: reply ? null : Number(split.value),
+    };
+    reviewAndSend({
+      form,
+      results,
+      title: reply ? "Send this reply?" : "Publish this post?",
+      prepare: () => invoke("prepare_post", { request }),
+    });
+  });
+
+  const setAccounts = (accounts) => {
+    const chosen = account.value;
+    account.replaceChildren(
+      ...accounts.map((a) => h("option", { value: a.id }, `@${a.username} (@${a.appClientId})`)),
+    );
+    if (chosen) account.value = chosen;
+  };
+  return { setAccounts };
+}
