@@ -249,6 +249,7 @@ impl Authdeck {
         let account = self.registry.account(id)?;
         let app = self.registry.app(account.app_id)?;
         let key = vault::account_key(&app.provider, &app.client_id, &account.username);
+        let _no_refresh_meanwhile = self.hold_session(id).await;
         let revoked = match self.vault.account(&key).await? {
             Some(secrets) => self
                 .provider_calls

@@ -92,6 +92,15 @@ impl Authdeck {
         Ok(())
     }
 
+    /// Waits until no refresh of `id` is in flight and keeps others out while the guard
+    /// lives, so a removal cannot race a refresh that would write the tokens back.
+    pub(crate) async fn hold_session(
+        &self,
+        id: AccountId,
+    ) -> tokio::sync::OwnedMutexGuard<Option<AccountSecrets>> {
+        self.sessions.slot(id).lock_owned().await
+    }
+
     /// Forgets the cached tokens of a removed account.
     pub(crate) fn forget_session(&self, id: AccountId) {
         self.sessions.forget(id);
@@ -141,7 +150,11 @@ impl Authdeck {
                     expires_at: now + grant.expires_in as i64,
                 };
                 // The keyring first: the old tokens are replaced only once the new are safe.
-                self.vault.store_account(&key, &new).await?;
+                // If that fails the old tokens stay in use (the provider keeps honouring them).
+                if let Err(err) = self.vault.store_account(&key, &new).await {
+                    self.set_health(&account, Health::Fresh, Some(&err.message()));
+                    return Err(err);
+                }
                 self.registry
                     .record_refresh(id, new.issued_at, new.expires_at)?;
                 *cached = Some(new.clone());
