@@ -88,6 +88,7 @@ export function startPostView(root) {
     account.replaceChildren(
       ...accounts.map((a) => h("option", { value: a.id }, `@${a.username} (@${a.appClientId})`)),
     );
+    if (accounts.length === 0) account.append(h("option", { value: "", disabled: true }, "Add an account first"));
     if (chosen) account.value = chosen;
   };
   return { setAccounts };
