@@ -75,7 +75,7 @@ async fn signed_in_core(
         });
         let started = core.start_sign_in(app.id).await.unwrap();
         let redirect = consent(&started.authorize_url).await.unwrap();
-        ids.push(core.complete_sign_in(&redirect).await.unwrap().id);
+        ids.push(core.complete_sign_in(&redirect).await.unwrap().account.id);
     }
     (core, ids)
 }

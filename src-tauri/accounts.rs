@@ -49,8 +49,9 @@ impl Health {
     }
 }
 
-/// An account as the registry keeps it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An account as the registry keeps it (and, with its app's names, as the window sees it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Account {
     /// Its id.
     pub id: AccountId,

@@ -3,9 +3,8 @@
 
 use serde::Serialize;
 
-use crate::accounts::{Account, AccountId, Health};
+use crate::accounts::{Account, AccountId};
 use crate::apps::{App, AppId, AppInput, Flow, RedirectMode};
-use crate::clock::UnixSeconds;
 use crate::error::{Error, Result};
 use crate::events::AppEvent;
 use crate::service::Authdeck;
@@ -39,34 +38,17 @@ pub struct AppView {
     pub account_count: usize,
 }
 
-/// An account, for the window.
+/// An account, for the window: the registry's account plus its app's names, as one flat object.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountView {
-    /// Its id.
-    pub id: AccountId,
-    /// The app's id.
-    pub app_id: AppId,
+    /// The account (id, name, scopes, flow, expiry, health).
+    #[serde(flatten)]
+    pub account: Account,
     /// The app's account name.
     pub app_client_id: String,
     /// The provider, in words.
     pub provider_label: &'static str,
-    /// The account name.
-    pub username: String,
-    /// What the token may do, as the provider reported it.
-    pub scopes: Vec<String>,
-    /// Code (refresh) or implicit.
-    pub flow: Flow,
-    /// When the current token was obtained.
-    pub issued_at: UnixSeconds,
-    /// When it stops being used.
-    pub expires_at: UnixSeconds,
-    /// How its tokens are doing.
-    pub health: Health,
-    /// What went wrong last, in plain words.
-    pub health_detail: Option<String>,
-    /// When it was added.
-    pub added_at: UnixSeconds,
 }
 
 /// What removing an account did, and where to finish the job.
@@ -109,18 +91,9 @@ fn app_view(app: &App, account_count: usize) -> AppView {
 
 fn account_view(account: Account, app: &App) -> AccountView {
     AccountView {
-        id: account.id,
-        app_id: app.id,
+        account,
         app_client_id: app.client_id.clone(),
         provider_label: app.provider.preset().label(),
-        username: account.username,
-        scopes: account.scopes,
-        flow: account.flow,
-        issued_at: account.issued_at,
-        expires_at: account.expires_at,
-        health: account.health,
-        health_detail: account.health_detail,
-        added_at: account.added_at,
     }
 }
 

@@ -225,12 +225,12 @@ pub fn receive_link<R: Runtime>(app: &AppHandle<R>, raw: &str) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         match core.complete_sign_in(link.url().as_str()).await {
-            Ok(account) => notify(
+            Ok(view) => notify(
                 &app,
                 Level::Info,
                 format!(
                     "Signed in @{} for the app @{}.",
-                    account.username, account.app_client_id
+                    view.account.username, view.app_client_id
                 ),
             ),
             Err(err) => notify(&app, Level::Warning, err.message()),

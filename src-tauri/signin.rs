@@ -126,10 +126,15 @@ impl Authdeck {
             Ok(view) => {
                 tracing::info!(
                     attempt = attempt.id.0,
-                    account = view.id.0,
+                    account = view.account.id.0,
                     "sign-in completed"
                 );
-                self.progress(attempt.id, SignInStage::Completed, Some(view.id), None);
+                self.progress(
+                    attempt.id,
+                    SignInStage::Completed,
+                    Some(view.account.id),
+                    None,
+                );
             }
             Err(err) => {
                 tracing::warn!(attempt = attempt.id.0, code = err.code(), "sign-in failed");
@@ -291,7 +296,7 @@ impl Authdeck {
                         title: "Signed in".into(),
                         message: format!(
                             "@{} is now in Authdeck. You can close this tab.",
-                            view.username
+                            view.account.username
                         ),
                     },
                     Err(err) => Reply {

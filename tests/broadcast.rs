@@ -40,7 +40,7 @@ async fn signed_in(users: &[&str]) -> (Deck, Vec<AccountId>) {
         deck.fake.set_consent(Consent::AutoApprove {
             user: user.to_string(),
         });
-        ids.push(deck.sign_in(&app).await.unwrap().id);
+        ids.push(deck.sign_in(&app).await.unwrap().account.id);
     }
     (deck, ids)
 }

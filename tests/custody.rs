@@ -58,7 +58,7 @@ async fn no_token_or_secret_outside_the_keyring_after_a_whole_session() {
         .await;
     replies.push(json(&looped));
 
-    let account = deck.sign_in(&linked).await.unwrap();
+    let account = deck.sign_in(&linked).await.unwrap().account;
     replies.push(json(&account));
     let started = deck.core.start_sign_in(looped.id).await.unwrap();
     replies.push(json(&started));

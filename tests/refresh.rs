@@ -5,8 +5,8 @@
 
 mod support;
 
+use authdeck::accounts::Account;
 use authdeck::accounts::Health;
-use authdeck::catalog::AccountView;
 use authdeck::error::Error;
 use secrecy::ExposeSecret;
 use support::deck::Deck;
@@ -14,14 +14,14 @@ use support::fake_hivesigner::{Dialect, Endpoint, Failure, FakeConfig, RedirectR
 
 const WEEK: i64 = 604_800;
 
-async fn signed_in() -> (Deck, AccountView) {
+async fn signed_in() -> (Deck, Account) {
     let deck = Deck::start(FakeConfig {
         redirect_rules: RedirectRules::Legacy,
         ..FakeConfig::default()
     })
     .await;
     let app = deck.deep_link_app("refreshapp").await;
-    let account = deck.sign_in(&app).await.unwrap();
+    let account = deck.sign_in(&app).await.unwrap().account;
     (deck, account)
 }
 
@@ -61,8 +61,8 @@ async fn a_token_near_expiry_is_refreshed_and_stored_before_use() {
     );
 
     let view = deck.core.account_view(account.id).unwrap();
-    assert_eq!(view.health, Health::Fresh);
-    assert_eq!(view.expires_at, deck_now(&deck) + WEEK);
+    assert_eq!(view.account.health, Health::Fresh);
+    assert_eq!(view.account.expires_at, deck_now(&deck) + WEEK);
 }
 
 fn deck_now(deck: &Deck) -> i64 {
@@ -100,8 +100,12 @@ async fn a_refused_refresh_marks_the_account_needs_sign_in() {
     let err = deck.core.access_token(account.id).await.unwrap_err();
     assert_eq!(err.code(), "needs_sign_in");
     let view = deck.core.account_view(account.id).unwrap();
-    assert_eq!(view.health, Health::NeedsSignIn);
-    assert!(view.health_detail.unwrap().contains("Sign in again"));
+    assert_eq!(view.account.health, Health::NeedsSignIn);
+    assert!(view
+        .account
+        .health_detail
+        .unwrap()
+        .contains("Sign in again"));
     assert_eq!(
         deck.fake.count(Endpoint::Refresh),
         1,
@@ -122,13 +126,13 @@ async fn an_unreachable_provider_is_retried_then_reported() {
     assert!(stored_token(&deck).contains(still.expose_secret()));
     assert_eq!(deck.fake.count(Endpoint::Refresh), 3, "three tries");
     let view = deck.core.account_view(account.id).unwrap();
-    assert_eq!(view.health, Health::ProviderUnreachable);
+    assert_eq!(view.account.health, Health::ProviderUnreachable);
 
     // Once the provider answers again, the next call refreshes and heals the account.
     let _ = deck.core.access_token(account.id).await.unwrap();
     assert_eq!(deck.fake.count(Endpoint::Refresh), 4);
     assert_eq!(
-        deck.core.account_view(account.id).unwrap().health,
+        deck.core.account_view(account.id).unwrap().account.health,
         Health::Fresh
     );
 }
@@ -155,7 +159,7 @@ async fn an_expired_implicit_sign_in_needs_a_new_sign_in() {
     })
     .await;
     let app = deck.implicit_app("implicitapp").await;
-    let account = deck.sign_in(&app).await.unwrap();
+    let account = deck.sign_in(&app).await.unwrap().account;
     deck.clock.advance(WEEK - 60);
     assert!(
         deck.core.access_token(account.id).await.is_ok(),
@@ -164,7 +168,7 @@ async fn an_expired_implicit_sign_in_needs_a_new_sign_in() {
     deck.clock.advance(120);
     assert_eq!(deck.core.refresh_due_accounts().await, 0);
     let view = deck.core.account_view(account.id).unwrap();
-    assert_eq!(view.health, Health::NeedsSignIn);
+    assert_eq!(view.account.health, Health::NeedsSignIn);
     assert!(matches!(
         deck.core.access_token(account.id).await,
         Err(Error::NeedsSignIn { .. })
@@ -216,14 +220,15 @@ async fn steemlogin_signs_in_and_refreshes_with_its_form_dialect() {
     })
     .await;
     let app = deck.deep_link_app("steemapp").await;
-    let account = deck.sign_in(&app).await.unwrap();
-    assert_eq!(account.provider_label, "SteemLogin-compatible server");
+    let view = deck.sign_in(&app).await.unwrap();
+    assert_eq!(view.provider_label, "SteemLogin-compatible server");
+    let account = view.account;
     assert_eq!(deck.fake.count(Endpoint::CodeExchange), 1);
     deck.clock.advance(WEEK + 60);
     deck.core.access_token(account.id).await.unwrap();
     assert_eq!(deck.fake.count(Endpoint::Refresh), 1);
     assert_eq!(
-        deck.core.account_view(account.id).unwrap().health,
+        deck.core.account_view(account.id).unwrap().account.health,
         Health::Fresh
     );
 }

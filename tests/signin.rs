@@ -61,7 +61,7 @@ async fn code_flow_through_the_loopback_listener() {
 
     let accounts = deck.core.list_accounts().unwrap();
     assert_eq!(accounts.len(), 1);
-    let account = &accounts[0];
+    let account = &accounts[0].account;
     assert_eq!(
         (account.username.as_str(), account.flow),
         ("alice", Flow::Code)
@@ -124,7 +124,7 @@ async fn code_flow_through_the_deep_link_with_keys_in_any_order() {
     })
     .await;
     let app = deck.deep_link_app("linkapp").await;
-    let account = deck.sign_in(&app).await.unwrap();
+    let account = deck.sign_in(&app).await.unwrap().account;
     assert_eq!(account.username, "alice");
     assert_eq!(deck.fake.count(Endpoint::CodeExchange), 1);
     assert_eq!(deck.fake.count(Endpoint::Me), 1);
@@ -137,8 +137,8 @@ async fn implicit_flow_keeps_only_an_access_token() {
     let app = deck.implicit_app("implicitapp").await;
     let redirect = deck.consent_redirect(&app).await;
     assert!(redirect.contains("access_token="), "{redirect}");
-    let account = deck.core.complete_sign_in(&redirect).await.unwrap();
-    assert_eq!(account.flow, Flow::Implicit);
+    let view = deck.core.complete_sign_in(&redirect).await.unwrap();
+    assert_eq!(view.account.flow, Flow::Implicit);
     assert_eq!(deck.fake.count(Endpoint::CodeExchange), 0);
     let (_, entry) = deck
         .keyring_entries()
@@ -341,7 +341,7 @@ async fn signing_in_again_renews_the_same_account() {
     let first = deck.sign_in(&app).await.unwrap();
     deck.clock.advance(60);
     let second = deck.sign_in(&app).await.unwrap();
-    assert_eq!(first.id, second.id);
-    assert_eq!(second.expires_at - first.expires_at, 60);
+    assert_eq!(first.account.id, second.account.id);
+    assert_eq!(second.account.expires_at - first.account.expires_at, 60);
     assert_eq!(deck.core.list_accounts().unwrap().len(), 1);
 }

@@ -156,7 +156,7 @@ impl Deck {
         app_id: authdeck::apps::AppId,
     ) -> authdeck::accounts::AccountId {
         let app = self.core.app_view(app_id).unwrap();
-        self.sign_in(&app).await.unwrap().id
+        self.sign_in(&app).await.unwrap().account.id
     }
 
     /// The keyring entries under this deck's service: `(key, secret)` pairs.
