@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use authdeck::accounts::AccountId;
-use authdeck::activity::{ActivityEntry, ActivityId, Outcome};
+use authdeck::activity::{ActivityEntry, ActivityId, Outcome, Sender};
 use authdeck::broadcast::BATCH_CONCURRENCY;
 use authdeck::clock::SystemClock;
 use authdeck::compose::VoteRequest;
@@ -91,9 +91,10 @@ async fn vote_through_authdeck(core: &Arc<Authdeck>, ids: &[AccountId], round: u
         .unwrap();
     let entries = core.send_draft(draft.draft_id.unwrap()).await.unwrap();
     let elapsed = started.elapsed();
-    assert!(entries
-        .iter()
-        .all(|e| matches!(e.outcome, Outcome::Sent { .. })));
+    assert!(entries.iter().all(|e| matches!(
+        e.entry.as_ref().map(|e| &e.outcome),
+        Some(Outcome::Sent { .. })
+    )));
     elapsed
 }
 
@@ -129,15 +130,19 @@ async fn local_overhead(
     let entry = ActivityEntry {
         id: ActivityId(0),
         at: 0,
-        account_id: Some(id),
-        username: "voter000".into(),
-        app_client_id: "benchapp".into(),
+        sender: Sender {
+            account_id: Some(id),
+            username: "voter000".into(),
+            app_client_id: "benchapp".into(),
+            provider: "http://127.0.0.1".into(),
+        },
         kind: "vote".into(),
         summary: vote.summary(),
         operations: vote.to_json_string(Chain::Hive),
         outcome: Outcome::Sent {
             transaction_id: "0".repeat(40),
         },
+        resolved_by: None,
     };
     let mut samples = [Vec::new(), Vec::new(), Vec::new()];
     for _ in 0..LOCAL_ITERATIONS {

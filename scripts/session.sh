@@ -15,6 +15,10 @@ chmod 700 "$session_home/runtime"
 export XDG_DATA_HOME="$session_home/data" XDG_CONFIG_HOME="$session_home/config"
 export XDG_CACHE_HOME="$session_home/cache" XDG_RUNTIME_DIR="$session_home/runtime"
 export NO_AT_BRIDGE=1 MESA_SHADER_CACHE_DISABLE=true
+# Nothing in a test session reads the public Hive or Steem API nodes: a test that needs a node
+# starts a fake and names it; anything else finds this closed loopback port.
+export AUTHDECK_HIVE_NODES="${AUTHDECK_HIVE_NODES:-http://127.0.0.1:9}"
+export AUTHDECK_STEEM_NODES="${AUTHDECK_STEEM_NODES:-http://127.0.0.1:9}"
 unset DISPLAY WAYLAND_DISPLAY DBUS_SESSION_BUS_ADDRESS
 
 # The keyring daemon ends with the D-Bus session; Xvfb ends with xvfb-run.

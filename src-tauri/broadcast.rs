@@ -1,26 +1,36 @@
 //! Broadcasting through the provider's `/api/broadcast` with the account's fresh token, the
-//! provider's errors put into plain words with what to do, and every attempt (sent or not)
-//! recorded in the activity log. A broadcast is never retried on its own: an answer that did
-//! not come may still have been broadcast, and the chain refuses duplicates; the person
-//! retries from the log.
+//! provider's errors put into plain words with what to do, and every attempt recorded in the
+//! activity log as sent, failed, or unknown ("may have been sent": the answer was lost).
+//!
+//! Exactly once: a broadcast is never retried on its own, and before operations go out again
+//! while an earlier attempt with the same operations is unknown, the chain is asked whether
+//! that attempt went through (then it is marked sent, with the evidence, and nothing is sent).
+//! From the right account: every account the operations name must be the one whose token
+//! signs them.
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::accounts::AccountId;
+use crate::accounts::{Account, AccountId};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::activity::{ActivityEntry, Outcome};
+use crate::activity::{ActivityEntry, ActivityId, Outcome, SendResult, Sender};
 use crate::apps::App;
+use crate::chain::OnChain;
 use crate::error::{Error, Result};
 use crate::events::{AppEvent, BatchProgress};
+use crate::hive::signers;
 use crate::oauth::token::{self, CallError};
 use crate::redact::redact;
 use crate::service::Authdeck;
 
 /// How many accounts of a batch broadcast at the same time.
 pub const BATCH_CONCURRENCY: usize = 4;
+
+/// How long after a lost answer its transaction may still reach the chain: Hivesigner signs
+/// with a 60-second expiration; the rest is room for block time and clock differences.
+pub const SETTLE_SECONDS: i64 = 90;
 
 static NEXT_BATCH: AtomicU64 = AtomicU64::new(1);
 
@@ -36,6 +46,13 @@ pub struct Outgoing {
     pub operations: Vec<Value>,
 }
 
+impl Outgoing {
+    /// The operations as the log keeps them (and as duplicates are told apart).
+    pub fn operations_text(&self) -> String {
+        Value::Array(self.operations.clone()).to_string()
+    }
+}
+
 #[derive(Deserialize)]
 struct BroadcastAnswer {
     result: BroadcastResult,
@@ -48,79 +65,111 @@ struct BroadcastResult {
     id: Option<String>,
 }
 
+/// Who an account's log entries are from.
+pub fn sender_of(account: &Account, app: &App) -> Sender {
+    Sender {
+        account_id: Some(account.id),
+        username: account.username.clone(),
+        app_client_id: app.client_id.clone(),
+        provider: app.provider.base_url().to_owned(),
+    }
+}
+
+/// Refuses operations that name any other account than `signer`.
+pub fn check_signer(signer: &str, operations: &[Value]) -> Result<()> {
+    match signers::first_other_signer(signer, operations) {
+        None => Ok(()),
+        Some(named) => Err(Error::SignerMismatch {
+            signer: signer.to_owned(),
+            named,
+        }),
+    }
+}
+
 impl Authdeck {
     /// Broadcasts `outgoing` from account `id` and records the attempt. The returned entry's
-    /// outcome says whether it was sent; `Err` only when the account or the log is missing.
+    /// outcome says whether it was sent; it is an earlier entry, now marked as found on chain,
+    /// when the chain shows that an attempt whose answer was lost already sent the same
+    /// operations. `Err` when nothing went out: the operations name another account, the
+    /// chain could not be asked, or the account or the log is missing.
     pub async fn send(&self, id: AccountId, outgoing: Outgoing) -> Result<ActivityEntry> {
         let account = self.registry.account(id)?;
         let app = self.registry.app(account.app_id)?;
-        let outcome = match self
+        check_signer(&account.username, &outgoing.operations)?;
+        let sender = sender_of(&account, &app);
+        let operations = outgoing.operations_text();
+        if let Some(earlier) = self.registry.open_unknown(&sender, &operations)? {
+            if let Some(found) = self.settle(&earlier, &app).await? {
+                return Ok(found);
+            }
+        }
+        let outcome = self
             .broadcast_as(id, &app, &account.username, &outgoing)
-            .await
-        {
-            Ok(transaction_id) => Outcome::Sent { transaction_id },
-            Err((err, raw)) => Outcome::Failed {
-                code: err.code().to_owned(),
-                message: err.message(),
-                raw,
-            },
-        };
+            .await;
         let mut entry = ActivityEntry {
-            id: crate::activity::ActivityId(0),
+            id: ActivityId(0),
             at: self.clock.now(),
-            account_id: Some(id),
-            username: account.username,
-            app_client_id: app.client_id,
+            sender,
             kind: outgoing.kind,
             summary: outgoing.summary,
-            operations: Value::Array(outgoing.operations).to_string(),
+            operations,
             outcome,
+            resolved_by: None,
         };
         entry.id = self.registry.record_activity(&entry)?;
         self.emit(AppEvent::ActivityChanged);
+        let status = entry.outcome.status();
         match &entry.outcome {
             Outcome::Sent { .. } => {
                 tracing::info!(account = id.0, kind = %entry.kind, "broadcast sent")
             }
-            Outcome::Failed { code, .. } => {
-                tracing::warn!(account = id.0, kind = %entry.kind, code, "broadcast failed")
+            Outcome::Failed { code, .. } | Outcome::Unknown { code, .. } => {
+                tracing::warn!(account = id.0, kind = %entry.kind, code, status, "broadcast not confirmed")
             }
+            Outcome::OnChain { .. } => {}
         }
         Ok(entry)
     }
 
-    /// Sends a logged entry's operations again from the same account (a new log entry).
-    pub async fn retry(&self, id: crate::activity::ActivityId) -> Result<ActivityEntry> {
-        let entry = self.registry.activity_entry(id)?;
-        let account = entry
-            .account_id
-            .filter(|id| self.registry.account(*id).is_ok())
-            .ok_or_else(|| {
-                Error::invalid(
-                    "activity",
-                    format!(
-                        "@{} is no longer in Authdeck; sign it in again, then send anew",
-                        entry.username
-                    ),
-                )
-            })?;
-        let operations: Vec<Value> = serde_json::from_str(&entry.operations)
+    /// Asks the chain whether `earlier` (an entry whose answer was lost) went through. Marks it
+    /// and returns it when it did; `None` when it did not (or this kind cannot be checked, which
+    /// the review told the person); an error when it is too soon to tell or no node answered.
+    pub async fn settle(
+        &self,
+        earlier: &ActivityEntry,
+        app: &App,
+    ) -> Result<Option<ActivityEntry>> {
+        let age = self.clock.now() - earlier.at;
+        if age < SETTLE_SECONDS {
+            return Err(Error::TooSoonToTell {
+                age: age.max(0),
+                settle: SETTLE_SECONDS,
+            });
+        }
+        let operations: Vec<Value> = serde_json::from_str(&earlier.operations)
             .map_err(|err| Error::Internal(format!("a logged entry is not JSON: {err}")))?;
-        let outgoing = Outgoing {
-            kind: entry.kind,
-            summary: entry.summary,
-            operations,
-        };
-        self.send(account, outgoing).await
+        match self
+            .chain_nodes(app.provider.chain())
+            .find_on_chain(&operations)
+            .await?
+        {
+            OnChain::Found { evidence } => {
+                tracing::info!(activity = earlier.id.0, "an unknown broadcast is on chain");
+                let marked = self.registry.mark_on_chain(earlier.id, &evidence)?;
+                self.emit(AppEvent::ActivityChanged);
+                Ok(Some(marked))
+            }
+            OnChain::Missing { .. } | OnChain::Uncheckable { .. } => Ok(None),
+        }
     }
 
     /// Broadcasts each account's operations, [`BATCH_CONCURRENCY`] accounts at a time; one
     /// account's failure does not stop the others. Reports each finished account as a
-    /// [`BatchProgress`] event, and returns the log entries in the order of `items`.
+    /// [`BatchProgress`] event, and returns the results in the order of `items`.
     pub async fn send_batch(
         self: &Arc<Self>,
         items: Vec<(AccountId, Outgoing)>,
-    ) -> Result<Vec<ActivityEntry>> {
+    ) -> Vec<SendResult> {
         let batch_id = NEXT_BATCH.fetch_add(1, Ordering::Relaxed);
         let total = items.len();
         let permits = Arc::new(tokio::sync::Semaphore::new(BATCH_CONCURRENCY));
@@ -130,39 +179,47 @@ impl Authdeck {
             let (core, permits, done) = (self.clone(), permits.clone(), done.clone());
             tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                let entry = core.send(id, outgoing).await;
-                if let Ok(entry) = &entry {
-                    core.emit(AppEvent::Batch(Box::new(BatchProgress {
-                        batch_id,
-                        done: done.fetch_add(1, Ordering::SeqCst) + 1,
-                        total,
-                        entry: entry.clone(),
-                    })));
-                }
-                (index, entry)
+                let (entry, error) = match core.send(id, outgoing).await {
+                    Ok(entry) => (Some(entry), None),
+                    Err(err) => (None, Some(err)),
+                };
+                let result = SendResult {
+                    account_id: id,
+                    entry,
+                    error,
+                };
+                core.emit(AppEvent::Batch(Box::new(BatchProgress {
+                    batch_id,
+                    done: done.fetch_add(1, Ordering::SeqCst) + 1,
+                    total,
+                    result: result.clone(),
+                })));
+                (index, result)
             });
         }
-        let mut entries: Vec<Option<Result<ActivityEntry>>> = (0..total).map(|_| None).collect();
+        let mut results: Vec<Option<SendResult>> = (0..total).map(|_| None).collect();
         while let Some(joined) = tasks.join_next().await {
-            let (index, entry) = joined
-                .map_err(|err| Error::Internal(format!("a broadcast task stopped: {err}")))?;
-            entries[index] = Some(entry);
+            match joined {
+                Ok((index, result)) => results[index] = Some(result),
+                Err(err) => tracing::error!("a broadcast task stopped: {err}"),
+            }
         }
-        entries.into_iter().flatten().collect()
+        results.into_iter().flatten().collect()
     }
 
-    /// The transaction id, or the error and the provider's raw words.
+    /// The outcome of one broadcast: sent, refused, or unknown when the request went out and
+    /// its answer was lost or unreadable.
     async fn broadcast_as(
         &self,
         id: AccountId,
         app: &App,
         username: &str,
         outgoing: &Outgoing,
-    ) -> std::result::Result<String, (Error, String)> {
-        let token = self
-            .access_token(id)
-            .await
-            .map_err(|err| (err, String::new()))?;
+    ) -> Outcome {
+        let token = match self.access_token(id).await {
+            Ok(token) => token,
+            Err(err) => return failed(err, String::new()),
+        };
         let request = self.provider_calls.authorized(
             self.provider_calls
                 .http()
@@ -170,21 +227,55 @@ impl Authdeck {
                 .json(&serde_json::json!({ "operations": outgoing.operations })),
             &token,
         );
-        match token::send::<BroadcastAnswer>(request).await {
-            Ok(answer) => Ok(answer
-                .result
-                .id
-                .unwrap_or_else(|| "(no transaction id reported)".to_owned())),
-            Err(err) => {
-                let raw = match &err {
-                    CallError::Refused { raw, .. } => raw.clone(),
-                    CallError::Unreachable(reason) | CallError::BadResponse(reason) => {
-                        reason.clone()
-                    }
-                };
-                Err((broadcast_error(err, app, username), raw))
+        let answer = match token::fetch(request).await {
+            Ok(answer) => answer,
+            Err(CallError::AnswerLost(reason)) => return maybe_sent(app, reason, String::new()),
+            Err(err) => return failed(broadcast_error(err.clone(), app, username), raw_of(&err)),
+        };
+        let succeeded = answer.status.is_success();
+        match token::decode::<BroadcastAnswer>(answer) {
+            Ok(answer) => Outcome::Sent {
+                transaction_id: answer
+                    .result
+                    .id
+                    .unwrap_or_else(|| "(no transaction id reported)".to_owned()),
+            },
+            // A success whose body cannot be read: it was most likely broadcast.
+            Err(CallError::BadResponse(reason)) if succeeded => {
+                maybe_sent(app, reason.clone(), reason)
             }
+            Err(err) => failed(broadcast_error(err.clone(), app, username), raw_of(&err)),
         }
+    }
+}
+
+fn failed(err: Error, raw: String) -> Outcome {
+    Outcome::Failed {
+        code: err.code().to_owned(),
+        message: err.message(),
+        raw,
+    }
+}
+
+fn maybe_sent(app: &App, reason: String, raw: String) -> Outcome {
+    let err = Error::MaybeSent {
+        provider: app.provider.host(),
+        reason,
+    };
+    Outcome::Unknown {
+        code: err.code().to_owned(),
+        message: err.message(),
+        raw,
+    }
+}
+
+/// The provider's own words for the log.
+fn raw_of(err: &CallError) -> String {
+    match err {
+        CallError::Refused { raw, .. } => raw.clone(),
+        CallError::Unreachable(reason)
+        | CallError::AnswerLost(reason)
+        | CallError::BadResponse(reason) => reason.clone(),
     }
 }
 

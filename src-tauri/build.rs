@@ -12,13 +12,14 @@ const COMMANDS: &[&str] = &[
     "refresh_account",
     "remove_account",
     "open_provider_page",
+    "open_post_page",
     "parse_post_link",
     "prepare_vote",
     "prepare_post",
     "send_draft",
     "preview_markdown",
     "list_activity",
-    "retry_activity",
+    "prepare_retry",
 ];
 
 fn main() {

@@ -12,12 +12,12 @@ use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 
 use crate::accounts::AccountId;
-use crate::activity::{ActivityEntry, ActivityFilter, ActivityId};
+use crate::activity::{ActivityEntry, ActivityFilter, ActivityId, SendResult};
 use crate::apps::{AppId, AppInput};
 use crate::catalog::{AccountView, AppView, RemovedAccount, RemovedApp};
 use crate::compose::{DraftId, DraftView, PostRequest, VoteRequest};
 use crate::error::Error;
-use crate::hive::links::{self, PostRef};
+use crate::hive::links::{self, LinkView};
 use crate::markdown;
 use crate::notices::{Notice, Notices};
 use crate::oauth::authorize::AttemptId;
@@ -167,10 +167,23 @@ pub fn open_provider_page<R: Runtime>(
         .map_err(|err| Error::Internal(format!("the system browser did not open: {err}")))
 }
 
-/// Reads a post link or `@author/permlink` (for the forms' live check).
+/// Opens a post's page on a known front end (https only) in the system browser.
 #[tauri::command]
-pub fn parse_post_link(link: String) -> Reply<PostRef> {
-    links::parse_post_link(&link).map_err(|err| Error::invalid("link", err.to_string()))
+pub fn open_post_page<R: Runtime>(app: AppHandle<R>, url: String) -> Reply<()> {
+    let page = links::checked_front_end_url(&url)
+        .map_err(|err| Error::invalid("link", err.to_string()))?;
+    app.opener()
+        .open_url(page.as_str(), None::<&str>)
+        .map_err(|err| Error::Internal(format!("the system browser did not open: {err}")))
+}
+
+/// Reads a post link or `@author/permlink` (for the forms' live check): its target (the
+/// comment when the link names one) and a sentence saying what it is.
+#[tauri::command]
+pub fn parse_post_link(link: String) -> Reply<LinkView> {
+    links::parse_link(&link)
+        .map(LinkView::from)
+        .map_err(|err| Error::invalid("link", err.to_string()))
 }
 
 /// Checks a vote from several accounts and keeps it as a draft to confirm.
@@ -185,12 +198,9 @@ pub fn prepare_post(state: State<'_, CoreState>, request: PostRequest) -> Reply<
     core(&state)?.prepare_post(&request)
 }
 
-/// Broadcasts a confirmed draft exactly as prepared; one log entry per account.
+/// Broadcasts a confirmed draft exactly as prepared; one result per account.
 #[tauri::command]
-pub async fn send_draft(
-    state: State<'_, CoreState>,
-    draft_id: DraftId,
-) -> Reply<Vec<ActivityEntry>> {
+pub async fn send_draft(state: State<'_, CoreState>, draft_id: DraftId) -> Reply<Vec<SendResult>> {
     core(&state)?.send_draft(draft_id).await
 }
 
@@ -209,11 +219,12 @@ pub fn list_activity(
     core(&state)?.list_activity(&filter)
 }
 
-/// Sends a logged entry's operations again from the same account.
+/// Prepares a logged failure again as a draft for the review (after a chain check when its
+/// answer was lost); nothing is sent until the person confirms it.
 #[tauri::command]
-pub async fn retry_activity(
+pub async fn prepare_retry(
     state: State<'_, CoreState>,
     activity_id: ActivityId,
-) -> Reply<ActivityEntry> {
-    core(&state)?.retry(activity_id).await
+) -> Reply<DraftView> {
+    core(&state)?.prepare_retry(activity_id).await
 }

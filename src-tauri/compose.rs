@@ -8,11 +8,14 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::accounts::Account;
 use crate::accounts::AccountId;
-use crate::activity::ActivityEntry;
-use crate::broadcast::Outgoing;
+use crate::activity::{ActivityId, Outcome, SendResult, Sender};
+use crate::apps::App;
+use crate::broadcast::{check_signer, sender_of, Outgoing};
 use crate::clock::UnixSeconds;
 use crate::error::{Error, Result};
+use crate::hive::describe;
 use crate::hive::links::{self, PostRef};
 use crate::hive::ops::{
     self, Asset, Beneficiary, Comment, CommentOptions, Operation, Symbol, Vote,
@@ -92,6 +95,11 @@ pub struct DraftItem {
     pub username: String,
     /// Exactly what will be broadcast: the legacy JSON operations.
     pub operations: Vec<Value>,
+    /// What the person should know before confirming (an earlier attempt of exactly these
+    /// operations may have been sent).
+    pub warning: Option<String>,
+    /// One readable line per operation, in order (see [`describe::describe`]).
+    pub lines: Vec<String>,
 }
 
 /// A prepared draft, or what must be fixed first.
@@ -106,6 +114,8 @@ pub struct DraftView {
     pub problems: Vec<FieldError>,
     /// The post or reply's permlink, for the form to show.
     pub permlink: Option<String>,
+    /// Where the post or reply will be read once published (a front end's page).
+    pub post_url: Option<String>,
 }
 
 struct Draft {
@@ -219,6 +229,10 @@ impl Authdeck {
         if let Some(options) = payout_options(&username, &permlink, request, chain, &mut problems) {
             operations.push(options.into());
         }
+        let published = PostRef {
+            author: username.clone(),
+            permlink,
+        };
         let item = self.checked(
             request.account_id,
             username,
@@ -226,18 +240,92 @@ impl Authdeck {
             chain,
             &mut problems,
         );
-        Ok(self.draft(vec![item], problems, Some(permlink)))
+        Ok(self.draft(vec![item], problems, Some((chain, published))))
     }
 
     /// Broadcasts a draft exactly as prepared (once: a draft is used up by sending it).
-    pub async fn send_draft(self: &Arc<Self>, id: DraftId) -> Result<Vec<ActivityEntry>> {
+    pub async fn send_draft(self: &Arc<Self>, id: DraftId) -> Result<Vec<SendResult>> {
         let draft = self.drafts.take(id, self.clock.now()).ok_or_else(|| {
             Error::invalid(
                 "draft",
                 "this draft was already sent or is older than 15 minutes; prepare it again",
             )
         })?;
-        self.send_batch(draft.items).await
+        Ok(self.send_batch(draft.items).await)
+    }
+
+    /// A logged failure (or an attempt whose answer was lost) as a new draft to review and
+    /// confirm again, from the same account of the same app and provider. For a lost answer
+    /// the chain is asked first: when it already has the operations, the entry is marked sent
+    /// and nothing is drafted.
+    pub async fn prepare_retry(&self, id: ActivityId) -> Result<DraftView> {
+        let entry = self.registry.activity_entry(id)?;
+        if entry.outcome.reached_chain() {
+            return Err(Error::invalid(
+                "activity",
+                "this was sent already; there is nothing to retry",
+            ));
+        }
+        if let Some(by) = entry.resolved_by {
+            return Err(Error::invalid(
+                "activity",
+                format!(
+                    "this was sent since (activity entry {}); there is nothing to retry",
+                    by.0
+                ),
+            ));
+        }
+        let (account, app) = self.sender_account(&entry.sender)?;
+        let operations: Vec<Value> = serde_json::from_str(&entry.operations)
+            .map_err(|err| Error::Internal(format!("a logged entry is not JSON: {err}")))?;
+        check_signer(&account.username, &operations)?;
+        if matches!(entry.outcome, Outcome::Unknown { .. }) {
+            if let Some(found) = self.settle(&entry, &app).await? {
+                let Outcome::OnChain { evidence } = found.outcome else {
+                    return Err(Error::Internal("a settled entry is not on chain".into()));
+                };
+                return Err(Error::AlreadyOnChain { evidence });
+            }
+        }
+        let item = DraftItem {
+            account_id: account.id,
+            username: account.username,
+            lines: operations.iter().map(describe::describe).collect(),
+            operations: operations.clone(),
+            warning: None,
+        };
+        let outgoing = Outgoing {
+            kind: entry.kind,
+            summary: entry.summary,
+            operations,
+        };
+        Ok(self.draft(vec![(item, outgoing)], Vec::new(), None))
+    }
+
+    /// The account that sent a logged entry, if it is still the same account: the same id,
+    /// name, app and provider (ids are never reused, and the names are checked all the same).
+    fn sender_account(&self, sender: &Sender) -> Result<(Account, App)> {
+        let gone = || {
+            Error::invalid(
+                "activity",
+                format!(
+                    "@{} (app @{}) is no longer in Authdeck; sign it in again, then send anew",
+                    sender.username, sender.app_client_id
+                ),
+            )
+        };
+        let account = sender
+            .account_id
+            .and_then(|id| self.registry.account(id).ok())
+            .ok_or_else(gone)?;
+        let app = self.registry.app(account.app_id)?;
+        let same = account.username == sender.username
+            && app.client_id == sender.app_client_id
+            && (sender.provider.is_empty() || app.provider.base_url() == sender.provider);
+        if !same {
+            return Err(gone());
+        }
+        Ok((account, app))
     }
 
     fn signer(&self, id: AccountId) -> Result<(String, Chain)> {
@@ -266,16 +354,38 @@ impl Authdeck {
             account_id,
             username,
             operations: outgoing.operations.clone(),
+            lines: outgoing.operations.iter().map(describe::describe).collect(),
+            warning: None,
         };
         (item, outgoing)
     }
 
+    /// The warning for a draft item whose exact operations an earlier attempt, with its answer
+    /// lost, may already have sent.
+    fn earlier_attempt(&self, id: AccountId, outgoing: &Outgoing) -> Option<String> {
+        let account = self.registry.account(id).ok()?;
+        let app = self.registry.app(account.app_id).ok()?;
+        let earlier = self
+            .registry
+            .open_unknown(&sender_of(&account, &app), &outgoing.operations_text())
+            .inspect_err(|err| tracing::warn!("could not look for earlier attempts: {err}"))
+            .ok()??;
+        Some(format!(
+            "an earlier attempt of exactly this (activity entry {}) may have been sent; \
+             Authdeck asks the chain first and sends nothing if it is there",
+            earlier.id.0
+        ))
+    }
+
     fn draft(
         &self,
-        items: Vec<(DraftItem, Outgoing)>,
+        mut items: Vec<(DraftItem, Outgoing)>,
         problems: Vec<FieldError>,
-        permlink: Option<String>,
+        published: Option<(Chain, PostRef)>,
     ) -> DraftView {
+        for (item, outgoing) in &mut items {
+            item.warning = self.earlier_attempt(item.account_id, outgoing);
+        }
         let draft_id = problems.is_empty().then(|| {
             self.drafts.keep(Draft {
                 created_at: self.clock.now(),
@@ -289,7 +399,10 @@ impl Authdeck {
             draft_id,
             items: items.into_iter().map(|(item, _)| item).collect(),
             problems,
-            permlink,
+            post_url: published
+                .as_ref()
+                .map(|(chain, post)| links::front_end_url(*chain, post)),
+            permlink: published.map(|(_, post)| post.permlink),
         }
     }
 }
@@ -456,6 +569,22 @@ mod tests {
         assert_eq!(
             Value::Array(view.items[1].operations.clone()).to_string(),
             r#"[["vote",{"voter":"carol","author":"bob","permlink":"bobs-post","weight":5000}]]"#
+        );
+    }
+
+    #[test]
+    fn a_vote_draft_says_in_words_what_each_account_sends() {
+        let (core, ids) = core_with(&["alice", "carol"]);
+        let view = core
+            .prepare_vote(&VoteRequest {
+                account_ids: ids,
+                link: "https://peakd.com/hive-123/@bob/bobs-post".into(),
+                weight: 5_000,
+            })
+            .unwrap();
+        assert_eq!(
+            view.items[1].lines,
+            ["@carol upvotes @bob/bobs-post at 50 %"]
         );
     }
 

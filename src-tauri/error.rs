@@ -77,6 +77,14 @@ pub enum Error {
         /// The name `/api/me` (or the token response) reported.
         reported: String,
     },
+    /// A token or code from the sign-in was issued to another app than the one signing in.
+    #[error("The provider issued this sign-in to the app @{issued_to}, not to @{client_id}, so it was refused and nothing was stored. Check that the provider's app settings (client id @{client_id}) are the ones Authdeck uses, then sign in again.")]
+    TokenForOtherApp {
+        /// The app being signed in to.
+        client_id: String,
+        /// The app the token names.
+        issued_to: String,
+    },
     /// The provider refused the client secret (`invalid_grant`, "The code or secret is not valid").
     #[error("The provider refused the app's client secret. Check the secret stored for @{client_id} (it must be the one you set at the provider), then sign in again.")]
     WrongClientSecret {
@@ -165,6 +173,42 @@ pub enum Error {
         /// The provider's words, redacted.
         description: String,
     },
+    /// The broadcast went out but its answer was lost: it may be on chain.
+    #[error("The answer from {provider} was lost ({reason}), so this may have been sent. Do not send it again by hand: Authdeck checks the chain before any resend (Retry in the activity log).")]
+    MaybeSent {
+        /// The provider's host.
+        provider: String,
+        /// Timeout, dropped connection, unreadable answer.
+        reason: String,
+    },
+    /// A resend was refused because the chain already has the operation.
+    #[error("Not sent again: it is already on chain ({evidence}). The activity log now marks the earlier attempt as sent.")]
+    AlreadyOnChain {
+        /// What the chain showed.
+        evidence: String,
+    },
+    /// A resend of an attempt whose answer was lost came too soon to tell.
+    #[error("The earlier attempt may still reach the chain (its answer was lost {age} seconds ago; a transaction can take up to {settle} seconds). Wait a minute, then retry: Authdeck checks the chain first.")]
+    TooSoonToTell {
+        /// Seconds since the earlier attempt.
+        age: i64,
+        /// How long a transaction may take to land or expire.
+        settle: i64,
+    },
+    /// The operations name another account than the one whose token would sign them.
+    #[error("Refused before sending: the operations are for @{named} but would be signed by @{signer}. Choose @{named}'s account, or prepare it again from @{signer}.")]
+    SignerMismatch {
+        /// The account whose token would sign.
+        signer: String,
+        /// The account the operations name.
+        named: String,
+    },
+    /// No API node gave a usable answer, so Authdeck could not read the chain.
+    #[error("Authdeck could not read the chain: {nodes}. Check the connection or the API node list in the settings (AUTHDECK_HIVE_NODES for Hive, AUTHDECK_STEEM_NODES for Steem), then try again.")]
+    ChainUnreadable {
+        /// Which nodes were tried and why each failed.
+        nodes: String,
+    },
     /// The local registry (SQLite) failed.
     #[error("Authdeck could not read or write its registry ({detail}). Check free disk space and permissions of the app's data folder.")]
     Storage {
@@ -193,6 +237,7 @@ impl Error {
             Error::SignInCancelled => "signin_cancelled",
             Error::SignInAnswerInvalid { .. } => "signin_answer_invalid",
             Error::AccountMismatch { .. } => "account_mismatch",
+            Error::TokenForOtherApp { .. } => "token_for_other_app",
             Error::WrongClientSecret { .. } => "wrong_client_secret",
             Error::NeedsSignIn { .. } => "needs_sign_in",
             Error::ProviderUnreachable { .. } => "provider_unreachable",
@@ -205,6 +250,11 @@ impl Error {
             Error::HivesignerNotGranted { .. } => "hivesigner_not_granted",
             Error::ChainRefused { .. } => "chain_refused",
             Error::NodeFailure { .. } => "node_failure",
+            Error::ChainUnreadable { .. } => "chain_unreadable",
+            Error::MaybeSent { .. } => "may_have_been_sent",
+            Error::AlreadyOnChain { .. } => "already_on_chain",
+            Error::TooSoonToTell { .. } => "too_soon_to_tell",
+            Error::SignerMismatch { .. } => "signer_mismatch",
             Error::Storage { .. } => "storage",
             Error::Internal(_) => "internal",
         }

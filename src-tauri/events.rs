@@ -30,8 +30,8 @@ pub struct BatchProgress {
     pub done: usize,
     /// Accounts in the batch.
     pub total: usize,
-    /// The log entry of the account that just finished (its outcome says sent or failed).
-    pub entry: crate::activity::ActivityEntry,
+    /// The result of the account that just finished (its log entry, or why nothing went out).
+    pub result: crate::activity::SendResult,
 }
 
 /// Where a sign-in stands.

@@ -10,6 +10,7 @@ pub mod activity;
 pub mod apps;
 pub mod broadcast;
 pub mod catalog;
+pub mod chain;
 pub mod clock;
 mod commands;
 pub mod compose;
@@ -100,13 +101,14 @@ pub fn configure<R: Runtime>(
             commands::refresh_account,
             commands::remove_account,
             commands::open_provider_page,
+            commands::open_post_page,
             commands::parse_post_link,
             commands::prepare_vote,
             commands::prepare_post,
             commands::send_draft,
             commands::preview_markdown,
             commands::list_activity,
-            commands::retry_activity,
+            commands::prepare_retry,
         ])
         .setup(move |app| {
             if integration == Integration::Desktop {

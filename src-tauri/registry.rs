@@ -1,5 +1,5 @@
-//! The registry: apps and accounts (never their secrets) in SQLite, with versioned migrations
-//! and one transaction per change.
+//! The registry: apps, accounts (never their secrets) and the activity log in SQLite, with
+//! versioned migrations and one transaction per change. Ids are never reused.
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use crate::accounts::{Account, AccountId, Health, NewAccount};
-use crate::activity::{ActivityEntry, ActivityFilter, ActivityId, Outcome};
+use crate::activity::{ActivityEntry, ActivityFilter, ActivityId, Outcome, Sender};
 use crate::apps::{App, AppId, Flow, Scopes, ValidApp};
 use crate::clock::UnixSeconds;
 use crate::error::{Error, Result};
@@ -61,6 +61,63 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX activity_by_time ON activity (at DESC, id DESC);
 "#,
+    // Ids are never reused (a new account must not inherit a removed one's log entries), and
+    // each entry keeps its provider, its status ("may have been sent" is neither sent nor
+    // failed) and which later entry resolved it.
+    r#"
+    CREATE TABLE apps_v3 (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        preset        TEXT    NOT NULL,
+        base_url      TEXT    NOT NULL,
+        client_id     TEXT    NOT NULL,
+        scopes        TEXT    NOT NULL,
+        redirect_mode TEXT    NOT NULL,
+        secret_set    INTEGER NOT NULL DEFAULT 0,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL,
+        UNIQUE (base_url, client_id)
+    );
+    INSERT INTO apps_v3 (id, preset, base_url, client_id, scopes, redirect_mode, secret_set, created_at, updated_at)
+        SELECT id, preset, base_url, client_id, scopes, redirect_mode, secret_set, created_at, updated_at FROM apps;
+    CREATE TABLE accounts_v3 (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        app_id        INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+        username      TEXT    NOT NULL,
+        scopes        TEXT    NOT NULL,
+        flow          TEXT    NOT NULL,
+        issued_at     INTEGER NOT NULL,
+        expires_at    INTEGER NOT NULL,
+        health        TEXT    NOT NULL,
+        health_detail TEXT,
+        added_at      INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL,
+        UNIQUE (app_id, username)
+    );
+    INSERT INTO accounts_v3 (id, app_id, username, scopes, flow, issued_at, expires_at, health, health_detail, added_at, updated_at)
+        SELECT id, app_id, username, scopes, flow, issued_at, expires_at, health, health_detail, added_at, updated_at FROM accounts;
+
+    ALTER TABLE activity ADD COLUMN provider    TEXT NOT NULL DEFAULT '';
+    ALTER TABLE activity ADD COLUMN status      TEXT NOT NULL DEFAULT 'failed';
+    ALTER TABLE activity ADD COLUMN evidence    TEXT;
+    ALTER TABLE activity ADD COLUMN resolved_by INTEGER;
+    UPDATE activity SET status = 'sent' WHERE transaction_id IS NOT NULL;
+    UPDATE activity SET provider = COALESCE((
+        SELECT apps.base_url FROM accounts JOIN apps ON apps.id = accounts.app_id
+        WHERE accounts.id = activity.account_id AND accounts.username = activity.username
+          AND apps.client_id = activity.app_client_id), '');
+    CREATE INDEX activity_by_sender ON activity (username, status);
+
+    DROP TABLE accounts;
+    DROP TABLE apps;
+    ALTER TABLE apps_v3 RENAME TO apps;
+    ALTER TABLE accounts_v3 RENAME TO accounts;
+    -- Start after every id ever used, also by accounts removed before this migration.
+    DELETE FROM sqlite_sequence WHERE name IN ('apps', 'accounts');
+    INSERT INTO sqlite_sequence (name, seq) VALUES
+        ('apps', (SELECT COALESCE(MAX(id), 0) FROM apps)),
+        ('accounts', MAX((SELECT COALESCE(MAX(id), 0) FROM accounts),
+                         (SELECT COALESCE(MAX(account_id), 0) FROM activity)));
+"#,
 ];
 
 /// The SQLite registry. Calls are short and serialised by a mutex.
@@ -69,7 +126,8 @@ pub struct Registry {
 }
 
 const ACTIVITY_COLUMNS: &str = "id, at, account_id, username, app_client_id, kind, summary, \
-                                operations, transaction_id, error_code, error_message, error_raw";
+                                operations, transaction_id, error_code, error_message, error_raw, \
+                                provider, status, evidence, resolved_by";
 const APP_COLUMNS: &str = "id, preset, base_url, client_id, scopes, redirect_mode, secret_set";
 const ACCOUNT_COLUMNS: &str = "id, app_id, username, scopes, flow, issued_at, expires_at, \
                                health, health_detail, added_at";
@@ -91,11 +149,11 @@ impl Registry {
     }
 
     fn prepare(mut conn: Connection) -> Result<Self> {
-        conn.pragma_update(None, "foreign_keys", true)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
+        conn.pragma_update(None, "foreign_keys", true)?;
         Ok(Self {
             conn: Mutex::new(conn),
         })
@@ -299,40 +357,98 @@ impl Registry {
 }
 
 impl Registry {
-    /// Appends an entry to the activity log.
+    /// Appends an entry to the activity log. An entry that reached the chain resolves, in the
+    /// same transaction, the earlier failed or unknown entries with the same sender and the
+    /// same operations.
     pub fn record_activity(&self, entry: &ActivityEntry) -> Result<ActivityId> {
-        let (transaction_id, error) = match &entry.outcome {
-            Outcome::Sent { transaction_id } => (Some(transaction_id.as_str()), None),
-            Outcome::Failed { code, message, raw } => (None, Some((code, message, raw))),
+        let (transaction_id, evidence, error) = match &entry.outcome {
+            Outcome::Sent { transaction_id } => (Some(transaction_id.as_str()), None, None),
+            Outcome::OnChain { evidence } => (None, Some(evidence.as_str()), None),
+            Outcome::Failed { code, message, raw } | Outcome::Unknown { code, message, raw } => {
+                (None, None, Some((code, message, raw)))
+            }
         };
+        let sender = &entry.sender;
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO activity (at, account_id, username, app_client_id, kind, summary, operations,
-                                       transaction_id, error_code, error_message, error_raw)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                "INSERT INTO activity (at, account_id, username, app_client_id, provider, kind, summary,
+                                       operations, status, transaction_id, evidence, error_code,
+                                       error_message, error_raw)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 params![
                     entry.at,
-                    entry.account_id.map(|id| id.0),
-                    entry.username,
-                    entry.app_client_id,
+                    sender.account_id.map(|id| id.0),
+                    sender.username,
+                    sender.app_client_id,
+                    sender.provider,
                     entry.kind,
                     entry.summary,
                     entry.operations,
+                    entry.outcome.status(),
                     transaction_id,
+                    evidence,
                     error.map(|e| e.0),
                     error.map(|e| e.1),
                     error.map(|e| e.2),
                 ],
             )?;
-            Ok(ActivityId(tx.last_insert_rowid()))
+            let id = ActivityId(tx.last_insert_rowid());
+            if entry.outcome.reached_chain() {
+                resolve_earlier(tx, id)?;
+            }
+            Ok(id)
         })
+    }
+
+    /// Marks an unknown entry as found on chain, with the evidence; it then resolves the
+    /// earlier failures with the same operations, as a sent entry does.
+    pub fn mark_on_chain(&self, id: ActivityId, evidence: &str) -> Result<ActivityEntry> {
+        self.write(|tx| {
+            let changed = tx.execute(
+                "UPDATE activity SET status = 'onChain', evidence = ?2, resolved_by = NULL
+                 WHERE id = ?1 AND status = 'unknown'",
+                params![id.0, evidence],
+            )?;
+            if changed == 0 {
+                return Err(Error::invalid(
+                    "activity",
+                    "that entry is not waiting for a chain check",
+                ));
+            }
+            resolve_earlier(tx, id)
+        })?;
+        self.activity_entry(id)
+    }
+
+    /// The newest unresolved entry whose answer was lost, with this sender and exactly these
+    /// operations: a send of them may be a duplicate.
+    pub fn open_unknown(&self, sender: &Sender, operations: &str) -> Result<Option<ActivityEntry>> {
+        let sql = format!(
+            "SELECT {ACTIVITY_COLUMNS} FROM activity
+             WHERE status = 'unknown' AND resolved_by IS NULL AND username = ?1
+               AND app_client_id = ?2 AND provider = ?3 AND operations = ?4
+             ORDER BY id DESC LIMIT 1"
+        );
+        Ok(self
+            .conn()
+            .query_row(
+                &sql,
+                params![
+                    sender.username,
+                    sender.app_client_id,
+                    sender.provider,
+                    operations
+                ],
+                activity_from_row,
+            )
+            .optional()?)
     }
 
     /// The entries matching `filter`, newest first.
     pub fn activity(&self, filter: &ActivityFilter) -> Result<Vec<ActivityEntry>> {
         let sql = format!(
             "SELECT {ACTIVITY_COLUMNS} FROM activity
-             WHERE (?1 = 0 OR error_code IS NOT NULL)
+             WHERE (?1 = 0 OR (status IN ('failed', 'unknown') AND resolved_by IS NULL))
                AND (?2 IS NULL OR username = ?2)
                AND (?3 IS NULL OR instr('+' || kind || '+', '+' || ?3 || '+') > 0)
              ORDER BY at DESC, id DESC LIMIT ?4"
@@ -363,26 +479,58 @@ impl Registry {
     }
 }
 
+/// Points the earlier unresolved failures with the same sender and operations as entry `by`
+/// at it.
+fn resolve_earlier(tx: &Transaction<'_>, by: ActivityId) -> Result<()> {
+    tx.execute(
+        "UPDATE activity SET resolved_by = ?1
+         WHERE id < ?1 AND status IN ('failed', 'unknown') AND resolved_by IS NULL
+           AND (username, app_client_id, provider, operations) =
+               (SELECT username, app_client_id, provider, operations FROM activity WHERE id = ?1)",
+        [by.0],
+    )?;
+    Ok(())
+}
+
 fn activity_from_row(row: &Row<'_>) -> rusqlite::Result<ActivityEntry> {
-    let transaction_id: Option<String> = row.get(8)?;
-    let outcome = match transaction_id {
-        Some(transaction_id) => Outcome::Sent { transaction_id },
-        None => Outcome::Failed {
-            code: row.get::<_, Option<String>>(9)?.unwrap_or_default(),
-            message: row.get::<_, Option<String>>(10)?.unwrap_or_default(),
-            raw: row.get::<_, Option<String>>(11)?.unwrap_or_default(),
+    let status: String = row.get(13)?;
+    let text = |index| {
+        row.get::<_, Option<String>>(index)
+            .map(Option::unwrap_or_default)
+    };
+    let outcome = match status.as_str() {
+        "sent" => Outcome::Sent {
+            transaction_id: text(8)?,
         },
+        "onChain" => Outcome::OnChain {
+            evidence: text(14)?,
+        },
+        "failed" => Outcome::Failed {
+            code: text(9)?,
+            message: text(10)?,
+            raw: text(11)?,
+        },
+        "unknown" => Outcome::Unknown {
+            code: text(9)?,
+            message: text(10)?,
+            raw: text(11)?,
+        },
+        _ => return Err(corrupt("status")),
     };
     Ok(ActivityEntry {
         id: ActivityId(row.get(0)?),
         at: row.get(1)?,
-        account_id: row.get::<_, Option<i64>>(2)?.map(AccountId),
-        username: row.get(3)?,
-        app_client_id: row.get(4)?,
+        sender: Sender {
+            account_id: row.get::<_, Option<i64>>(2)?.map(AccountId),
+            username: row.get(3)?,
+            app_client_id: row.get(4)?,
+            provider: row.get(12)?,
+        },
         kind: row.get(5)?,
         summary: row.get(6)?,
         operations: row.get(7)?,
         outcome,
+        resolved_by: row.get::<_, Option<i64>>(15)?.map(ActivityId),
     })
 }
 
@@ -397,9 +545,24 @@ fn migrate(conn: &mut Connection) -> Result<()> {
             ),
         });
     }
+    // Off while tables are rebuilt (SQLite ignores the pragma inside a transaction), then
+    // each migration is checked for dangling references before it commits.
+    conn.pragma_update(None, "foreign_keys", false)?;
     for (index, migration) in MIGRATIONS.iter().enumerate().skip(version) {
         let tx = conn.transaction()?;
         tx.execute_batch(migration)?;
+        let dangling: i64 =
+            tx.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |row| {
+                row.get(0)
+            })?;
+        if dangling > 0 {
+            return Err(Error::Storage {
+                detail: format!(
+                    "migration {} left {dangling} dangling references",
+                    index + 1
+                ),
+            });
+        }
         tx.pragma_update(None, "user_version", (index + 1) as i64)?;
         tx.commit()?;
     }
@@ -540,13 +703,17 @@ mod tests {
         ActivityEntry {
             id: ActivityId(0),
             at: 1_000,
-            account_id: Some(AccountId(1)),
-            username: username.into(),
-            app_client_id: "myapp".into(),
+            sender: Sender {
+                account_id: Some(AccountId(1)),
+                username: username.into(),
+                app_client_id: "myapp".into(),
+                provider: "https://hivesigner.com".into(),
+            },
             kind: kind.into(),
             summary: format!("{kind} by {username}"),
             operations: "[]".into(),
             outcome,
+            resolved_by: None,
         }
     }
 
@@ -596,7 +763,7 @@ mod tests {
             ..Default::default()
         };
         assert!(registry.activity(&votes_of_bob).unwrap().is_empty());
-        assert_eq!(registry.activity_entry(id).unwrap().username, "bob");
+        assert_eq!(registry.activity_entry(id).unwrap().sender.username, "bob");
     }
 
     #[test]
@@ -631,5 +798,170 @@ mod tests {
         drop(conn);
         let err = Registry::open(&path).err().unwrap();
         assert!(err.to_string().contains("newer Authdeck"), "{err}");
+    }
+
+    fn failed() -> Outcome {
+        Outcome::Failed {
+            code: "node_failure".into(),
+            message: "node".into(),
+            raw: String::new(),
+        }
+    }
+
+    fn unknown() -> Outcome {
+        Outcome::Unknown {
+            code: "may_have_been_sent".into(),
+            message: "lost".into(),
+            raw: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_later_send_of_the_same_operations_resolves_earlier_failures() {
+        let registry = Registry::in_memory().unwrap();
+        let vote = |outcome| ActivityEntry {
+            operations: r#"[["vote",{}]]"#.into(),
+            ..entry("alice", "vote", outcome)
+        };
+        let first = registry.record_activity(&vote(failed())).unwrap();
+        let other = registry
+            .record_activity(&entry("alice", "vote", failed()))
+            .unwrap();
+        let bob = registry
+            .record_activity(&ActivityEntry {
+                operations: r#"[["vote",{}]]"#.into(),
+                ..entry("bob", "vote", failed())
+            })
+            .unwrap();
+        let errors = ActivityFilter {
+            errors_only: true,
+            ..Default::default()
+        };
+        assert_eq!(registry.activity(&errors).unwrap().len(), 3);
+        let sent = registry
+            .record_activity(&vote(Outcome::Sent {
+                transaction_id: "ab".into(),
+            }))
+            .unwrap();
+        assert_eq!(
+            registry.activity_entry(first).unwrap().resolved_by,
+            Some(sent)
+        );
+        assert_eq!(
+            registry.activity_entry(other).unwrap().resolved_by,
+            None,
+            "other operations"
+        );
+        assert_eq!(
+            registry.activity_entry(bob).unwrap().resolved_by,
+            None,
+            "another sender"
+        );
+        let open: Vec<ActivityId> = registry
+            .activity(&errors)
+            .unwrap()
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(open, [bob, other]);
+    }
+
+    #[test]
+    fn an_unknown_entry_found_on_chain_is_sent_with_its_evidence() {
+        let registry = Registry::in_memory().unwrap();
+        let vote = |outcome| ActivityEntry {
+            operations: r#"[["vote",{}]]"#.into(),
+            ..entry("alice", "vote", outcome)
+        };
+        let refused = registry.record_activity(&vote(failed())).unwrap();
+        let lost = registry.record_activity(&vote(unknown())).unwrap();
+        let sender = registry.activity_entry(lost).unwrap().sender;
+        assert_eq!(
+            registry
+                .open_unknown(&sender, r#"[["vote",{}]]"#)
+                .unwrap()
+                .map(|e| e.id),
+            Some(lost)
+        );
+        assert_eq!(registry.open_unknown(&sender, "[]").unwrap(), None);
+        let marked = registry.mark_on_chain(lost, "the chain lists it").unwrap();
+        assert_eq!(
+            marked.outcome,
+            Outcome::OnChain {
+                evidence: "the chain lists it".into()
+            }
+        );
+        assert_eq!(
+            registry.activity_entry(refused).unwrap().resolved_by,
+            Some(lost)
+        );
+        assert_eq!(
+            registry.open_unknown(&sender, r#"[["vote",{}]]"#).unwrap(),
+            None
+        );
+        assert!(
+            registry.mark_on_chain(lost, "again").is_err(),
+            "only unknown entries"
+        );
+    }
+
+    /// The schema as version 2 shipped it, with one app, one account and a log entry of an
+    /// account (id 3) removed before the upgrade.
+    fn version_2_file(path: &Path) {
+        let mut conn = Connection::open(path).unwrap();
+        let tx = conn.transaction().unwrap();
+        tx.execute_batch(MIGRATIONS[0]).unwrap();
+        tx.execute_batch(MIGRATIONS[1]).unwrap();
+        tx.pragma_update(None, "user_version", 2).unwrap();
+        tx.execute_batch(
+            "INSERT INTO apps VALUES (1, 'hivesigner', 'https://hivesigner.com', 'myapp', 'posting,offline', 'loopback', 1, 1, 1);
+             INSERT INTO accounts VALUES (2, 1, 'alice', '[]', 'code', 1, 2, 'fresh', NULL, 1, 1);
+             INSERT INTO activity (at, account_id, username, app_client_id, kind, summary, operations, transaction_id)
+                 VALUES (5, 2, 'alice', 'myapp', 'vote', 'vote', '[]', 'abc');
+             INSERT INTO activity (at, account_id, username, app_client_id, kind, summary, operations, error_code, error_message, error_raw)
+                 VALUES (6, 3, 'bob', 'myapp', 'vote', 'vote', '[]', 'node_failure', 'node', '');",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+
+    #[test]
+    fn ids_are_never_reused_also_after_the_upgrade_from_version_2() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("registry.sqlite3");
+        version_2_file(&path);
+        let registry = Registry::open(&path).unwrap();
+        let alice = registry.account(AccountId(2)).unwrap();
+        assert_eq!((alice.username.as_str(), alice.app_id), ("alice", AppId(1)));
+        let log = registry.activity(&ActivityFilter::default()).unwrap();
+        assert_eq!(
+            log[1].sender.provider, "https://hivesigner.com",
+            "kept from the join"
+        );
+        assert_eq!(log[1].outcome.status(), "sent");
+        assert_eq!(
+            log[0].sender.provider, "",
+            "its account was gone before the upgrade"
+        );
+        assert_eq!(log[0].outcome.status(), "failed");
+
+        // Account 3 was removed before the upgrade: a new account must not take its id.
+        let carol = registry
+            .upsert_account(&new_account(AppId(1), "carol", 9), 10)
+            .unwrap();
+        assert_eq!(carol, AccountId(4));
+        registry.delete_account(carol).unwrap();
+        let dave = registry
+            .upsert_account(&new_account(AppId(1), "dave", 9), 11)
+            .unwrap();
+        assert_eq!(dave, AccountId(5), "a removed account's id stays unused");
+        registry.delete_app(AppId(1)).unwrap();
+        assert_eq!(
+            registry.account(AccountId(2)).unwrap_err(),
+            Error::AccountNotFound,
+            "cascade still works"
+        );
+        let app = registry.insert_app(&valid("myapp"), false, 12).unwrap();
+        assert_eq!(app, AppId(2));
     }
 }

@@ -1,5 +1,5 @@
 //! The core of Authdeck: the one object the commands call, holding the registry, the vault,
-//! the provider client, the clock and the event sink. Its operations live in `catalog.rs`
+//! the provider client, the API node clients, the clock and the event sink. Its operations live in `catalog.rs`
 //! (apps and accounts), `signin.rs` (adding accounts) and `session.rs` (fresh tokens).
 
 use std::collections::HashMap;
@@ -7,12 +7,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::apps::App;
+use crate::chain::{self, ChainClient, NodeList};
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::events::{AppEvent, EventSink};
 use crate::oauth::authorize::{AttemptId, PendingAttempts};
 use crate::oauth::loopback::Loopback;
 use crate::oauth::token::TokenClient;
+use crate::provider::Chain;
 use crate::registry::Registry;
 use crate::session::Sessions;
 use crate::vault::{self, Vault};
@@ -33,6 +35,8 @@ pub struct Settings {
     pub retry_first_delay: Duration,
     /// How long one provider call may take.
     pub http_timeout: Duration,
+    /// The read-only API nodes asked whether a broadcast whose answer was lost went through.
+    pub nodes: NodeList,
 }
 
 impl Default for Settings {
@@ -44,6 +48,7 @@ impl Default for Settings {
             retry_attempts: 3,
             retry_first_delay: Duration::from_millis(500),
             http_timeout: Duration::from_secs(20),
+            nodes: NodeList::default(),
         }
     }
 }
@@ -56,7 +61,9 @@ pub const SIGN_IN_TIMEOUT_VAR: &str = "AUTHDECK_SIGN_IN_TIMEOUT_SECS";
 
 impl Settings {
     /// The defaults, with [`REFRESH_INTERVAL_VAR`] and [`SIGN_IN_TIMEOUT_VAR`] applied when
-    /// they hold a positive whole number of seconds (anything else is ignored, with a warning).
+    /// they hold a positive whole number of seconds (anything else is ignored, with a warning),
+    /// and the API nodes of [`crate::chain::HIVE_NODES_VAR`] and
+    /// [`crate::chain::STEEM_NODES_VAR`].
     pub fn from_env() -> Self {
         let seconds = |name: &str| {
             let value = std::env::var(name).ok()?;
@@ -72,6 +79,7 @@ impl Settings {
         Self {
             refresh_interval: seconds(REFRESH_INTERVAL_VAR).unwrap_or(defaults.refresh_interval),
             sign_in_timeout: seconds(SIGN_IN_TIMEOUT_VAR).unwrap_or(defaults.sign_in_timeout),
+            nodes: NodeList::from_env(),
             ..defaults
         }
     }
@@ -103,6 +111,8 @@ pub struct Authdeck {
     pub(crate) listeners: Mutex<HashMap<AttemptId, Loopback>>,
     pub(crate) sessions: Sessions,
     pub(crate) drafts: crate::compose::Drafts,
+    hive_nodes: ChainClient,
+    steem_nodes: ChainClient,
 }
 
 impl Authdeck {
@@ -110,6 +120,16 @@ impl Authdeck {
     pub fn new(parts: Parts) -> Result<Arc<Self>> {
         Ok(Arc::new(Self {
             provider_calls: TokenClient::new(parts.settings.http_timeout)?,
+            hive_nodes: ChainClient::new(
+                Chain::Hive,
+                &parts.settings.nodes,
+                chain::DEFAULT_TIMEOUT,
+            )?,
+            steem_nodes: ChainClient::new(
+                Chain::Steem,
+                &parts.settings.nodes,
+                chain::DEFAULT_TIMEOUT,
+            )?,
             registry: parts.registry,
             vault: parts.vault,
             clock: parts.clock,
@@ -129,6 +149,14 @@ impl Authdeck {
     /// The provider client, for calls other modules make with a session token (broadcast).
     pub fn provider_calls(&self) -> &TokenClient {
         &self.provider_calls
+    }
+
+    /// The read-only API node client of `chain`.
+    pub fn chain_nodes(&self, chain: Chain) -> &ChainClient {
+        match chain {
+            Chain::Hive => &self.hive_nodes,
+            Chain::Steem => &self.steem_nodes,
+        }
     }
 
     pub(crate) fn listeners(&self) -> std::sync::MutexGuard<'_, HashMap<AttemptId, Loopback>> {

@@ -20,6 +20,7 @@ use crate::oauth::callback::{self, Answer, Callback};
 use crate::oauth::loopback::{self, Reply};
 use crate::oauth::statement;
 use crate::oauth::token::{ClientCredentials, TokenGrant};
+use crate::provider::Protocol;
 use crate::redact::redact;
 use crate::service::Authdeck;
 use crate::vault::{self, AccountSecrets};
@@ -154,10 +155,12 @@ impl Authdeck {
                 reported: grant.username,
             });
         }
-        // A Hivesigner token names its account too (a SteemLogin JWT is not read).
-        let signed_for =
-            statement::read(grant.access_token.expose_secret()).map(|facts| facts.author);
-        if let Some(author) = signed_for.filter(|author| *author != grant.username) {
+        // A Hivesigner token names its account and its app too (a SteemLogin JWT is not read).
+        let facts = issued_to_this_app(&app, grant.access_token.expose_secret())?;
+        if let Some(author) = facts
+            .map(|facts| facts.author)
+            .filter(|author| *author != grant.username)
+        {
             return Err(Error::AccountMismatch {
                 expected: grant.username,
                 reported: author,
@@ -184,6 +187,8 @@ impl Authdeck {
     async fn grant(&self, app: &App, attempt: &Attempt, callback: Callback) -> Result<TokenGrant> {
         match (callback.answer, attempt.flow) {
             (Answer::Code(code), Flow::Code) => {
+                // A code for another app is refused before the app's secret goes out with it.
+                issued_to_this_app(app, code.expose_secret())?;
                 let secret = self.app_secret(app).await?;
                 let credentials = ClientCredentials {
                     client_id: &app.client_id,
@@ -343,5 +348,28 @@ impl Authdeck {
             account_id,
             error,
         }));
+    }
+}
+
+/// Checks that a token (or code) from a sign-in to `app` was issued to `app`: a Hivesigner
+/// token is a statement that names its app, and must name this one (see the protocol page).
+/// Returns what the statement says, or `None` for a token that is not a statement (a
+/// Steemconnect JWT), which only a Steemconnect-dialect provider may send.
+fn issued_to_this_app(app: &App, token: &str) -> Result<Option<statement::StatementFacts>> {
+    let facts = statement::read(token);
+    let issued_to = match (&facts, app.provider.protocol()) {
+        (Some(facts), _) => facts.app.clone(),
+        (None, Protocol::SteemconnectV2) => return Ok(None),
+        (None, Protocol::Hivesigner) => None,
+    };
+    match issued_to {
+        Some(issued_to) if issued_to == app.client_id => Ok(facts),
+        Some(issued_to) => Err(Error::TokenForOtherApp {
+            client_id: app.client_id.clone(),
+            issued_to,
+        }),
+        None => Err(Error::SignInAnswerInvalid {
+            problem: "its token does not say which app it was issued to".into(),
+        }),
     }
 }

@@ -200,6 +200,44 @@ async fn a_redirect_naming_another_account_is_refused() {
 
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
+async fn a_token_issued_to_another_app_is_refused_in_both_flows() {
+    let deck = Deck::start(legacy()).await;
+    // The other app shares the secret, so only the app named in the token tells them apart.
+    deck.fake
+        .register_app("otherapp", SECRET, &["authdeck://callback"]);
+    deck.fake.issue_for_app(Some("otherapp"));
+    let refused = |client_id: &str| Error::TokenForOtherApp {
+        client_id: client_id.into(),
+        issued_to: "otherapp".into(),
+    };
+
+    let code_app = deck.deep_link_app("codeapp").await;
+    let err = deck.sign_in(&code_app).await.unwrap_err();
+    assert_eq!(err, refused("codeapp"));
+    assert!(
+        err.message().contains("@otherapp") && err.message().contains("@codeapp"),
+        "{}",
+        err.message()
+    );
+    assert_eq!(
+        deck.fake.count(Endpoint::CodeExchange),
+        0,
+        "a code for another app is refused before the secret goes out with it"
+    );
+
+    let implicit_app = deck.implicit_app("tokenapp").await;
+    let err = deck.sign_in(&implicit_app).await.unwrap_err();
+    assert_eq!(err, refused("tokenapp"));
+    assert_nothing_stored(&deck);
+
+    // The same sign-ins succeed once the provider issues to the app that asked.
+    deck.fake.issue_for_app(None);
+    deck.sign_in(&code_app).await.unwrap();
+    deck.sign_in(&implicit_app).await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_wrong_client_secret_is_named_as_such() {
     let deck = Deck::start(legacy()).await;
     let app = deck

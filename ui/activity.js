@@ -1,8 +1,10 @@
-// The activity view: every broadcast, sent or refused, newest first, with filters, copyable
-// transaction ids, the provider's own words, and "Retry" for a failed entry.
-import { EVENTS, invoke, listen, messageOf } from "./tauri.js";
+// The activity view: every broadcast, sent, refused or with its answer lost ("may have been
+// sent"), newest first, with filters, copyable transaction ids, the provider's own words, the
+// chain's evidence, which later entry resolved a failure, and "Retry" through the review.
+import { EVENTS, invoke, listen } from "./tauri.js";
 import { copyText, h } from "./dom.js";
 import { dateTime } from "./format.js";
+import { reviewAndSend } from "./review.js";
 
 /** Starts the activity view in `root`; returns `{ reload, setAccounts(accounts) }`. */
 export async function startActivityView(root, { notify }) {
@@ -11,38 +13,78 @@ export async function startActivityView(root, { notify }) {
   const errorsOnly = root.querySelector("#activity-errors");
   const account = root.querySelector("#activity-account");
   const kind = root.querySelector("#activity-kind");
+  const results = root.querySelector("#activity-results");
+
+  const badgeOf = (entry) => {
+    if (entry.resolvedBy !== null) return ["badge-fresh", "Resolved"];
+    switch (entry.outcome.status) {
+      case "sent":
+        return ["badge-fresh", "Sent"];
+      case "onChain":
+        return ["badge-fresh", "Sent (found on chain)"];
+      case "unknown":
+        return ["badge-refreshing", "May have been sent"];
+      default:
+        return ["badge-needs-sign-in", "Failed"];
+    }
+  };
+
+  const detailsOf = (entry) => {
+    const outcome = entry.outcome;
+    if (outcome.status === "sent") {
+      return h(
+        "p",
+        { class: "activity-detail" },
+        "Transaction ",
+        h("code", {}, outcome.transactionId),
+        " ",
+        h("button", { type: "button", onclick: (event) => copyId(event, outcome.transactionId) }, "Copy id"),
+      );
+    }
+    if (outcome.status === "onChain") {
+      return h(
+        "p",
+        { class: "activity-detail" },
+        "Its answer was lost, but the chain shows it went through: ",
+        outcome.evidence,
+      );
+    }
+    const resolved =
+      entry.resolvedBy !== null
+        ? h("p", {}, "Sent since: ", h("a", { href: `#activity-${entry.resolvedBy}` }, `see the entry that sent it`), ".")
+        : h(
+            "button",
+            { type: "button", class: "retry", onclick: () => retry(entry) },
+            outcome.status === "unknown" ? "Check the chain and retry" : "Retry",
+          );
+    return h(
+      "div",
+      { class: "activity-detail" },
+      h("p", {}, outcome.message),
+      h("details", {}, h("summary", {}, "What the provider said"), h("pre", {}, outcome.raw || "(no answer)")),
+      resolved,
+    );
+  };
 
   const renderEntry = (entry) => {
-    const sent = entry.outcome.status === "sent";
-    const details = sent
-      ? h(
-          "p",
-          { class: "activity-detail" },
-          "Transaction ",
-          h("code", {}, entry.outcome.transactionId),
-          " ",
-          h("button", { type: "button", onclick: (event) => copyId(event, entry.outcome.transactionId) }, "Copy id"),
-        )
-      : h(
-          "div",
-          { class: "activity-detail" },
-          h("p", {}, entry.outcome.message),
-          h("details", {}, h("summary", {}, "What the provider said"), h("pre", {}, entry.outcome.raw || "(no answer)")),
-          h("button", { type: "button", onclick: (event) => retry(event, entry) }, "Retry"),
-        );
+    const [badge, label] = badgeOf(entry);
     return h(
       "li",
-      { class: `activity-entry activity-${sent ? "sent" : "failed"}`, dataset: { id: entry.id, kind: entry.kind } },
+      {
+        class: `activity-entry activity-${entry.outcome.status}${entry.resolvedBy !== null ? " activity-resolved" : ""}`,
+        id: `activity-${entry.id}`,
+        dataset: { id: entry.id, kind: entry.kind, status: entry.outcome.status },
+      },
       h(
         "p",
         { class: "activity-line" },
-        h("span", { class: `badge ${sent ? "badge-fresh" : "badge-needs-sign-in"}` }, sent ? "Sent" : "Failed"),
+        h("span", { class: `badge ${badge}` }, label),
         " ",
         h("strong", {}, `@${entry.username}`),
         ` ${entry.summary} `,
         h("span", { class: "muted" }, `via @${entry.appClientId}, ${dateTime(entry.at)}`),
       ),
-      details,
+      detailsOf(entry),
       h("details", {}, h("summary", {}, "Operations"), h("pre", { class: "operations" }, entry.operations)),
     );
   };
@@ -53,23 +95,14 @@ export async function startActivityView(root, { notify }) {
     setTimeout(() => (button.textContent = "Copy id"), 2000);
   };
 
-  const retry = async (event, entry) => {
-    const button = event.currentTarget;
-    button.disabled = true;
-    try {
-      const again = await invoke("retry_activity", { activityId: entry.id });
-      notify({
-        level: again.outcome.status === "sent" ? "info" : "warning",
-        text: again.outcome.status === "sent"
-          ? `Sent again from @${again.username}.`
-          : `Retry from @${again.username} failed: ${again.outcome.message}`,
-      });
-    } catch (error) {
-      notify({ level: "warning", text: messageOf(error) });
-    } finally {
-      button.disabled = false;
-    }
-  };
+  // A retry is a fresh send: the same review, the same confirm, nothing goes out before it.
+  const retry = (entry) =>
+    reviewAndSend({
+      results,
+      title: `Send again from @${entry.username}?`,
+      prepare: () => invoke("prepare_retry", { activityId: entry.id }),
+      onError: (message) => notify({ level: "warning", text: message }),
+    });
 
   const reload = async () => {
     const entries = await invoke("list_activity", {

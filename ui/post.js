@@ -1,7 +1,8 @@
 // The post and reply form: markdown body with a preview rendered (and sanitised) by the app,
-// tags, community, beneficiaries and payout options, then the confirm step.
-import { invoke } from "./tauri.js";
-import { h } from "./dom.js";
+// tags, community, beneficiaries and payout options, then the confirm step; once published,
+// the form is emptied and the new post's address is shown.
+import { invoke, messageOf } from "./tauri.js";
+import { copyText, h } from "./dom.js";
 import { reviewAndSend } from "./review.js";
 
 const PREVIEW_DELAY_MS = 300;
@@ -80,8 +81,46 @@ export function startPostView(root) {
       results,
       title: reply ? "Send this reply?" : "Publish this post?",
       prepare: () => invoke("prepare_post", { request }),
+    }).then((sent) => {
+      const published = sent?.results[0]?.entry;
+      if (published && ["sent", "onChain"].includes(published.outcome.status)) {
+        clearForm();
+        showPublished(sent.draft.postUrl, reply);
+      }
     });
   });
+
+  // Once published, the form is emptied, so a second Send cannot publish a copy.
+  const clearForm = () => {
+    for (const input of [replyTo, title, body, tags, community, payout]) input.value = "";
+    split.value = split.querySelector("option[selected]")?.value ?? split.options[0].value;
+    beneficiaries.replaceChildren();
+    preview.replaceChildren();
+    syncMode();
+  };
+
+  const showPublished = (url, reply) => {
+    const copy = h("button", { type: "button" }, "Copy link");
+    copy.addEventListener("click", async () => {
+      copy.textContent = (await copyText(url)) ? "Copied" : "Select and copy";
+    });
+    const open = h("button", { type: "button" }, "Open in the browser");
+    open.addEventListener("click", () =>
+      invoke("open_post_page", { url }).catch((error) => (open.textContent = messageOf(error))),
+    );
+    results.append(
+      h(
+        "p",
+        { class: "published" },
+        reply ? "Reply published: " : "Post published: ",
+        h("code", { class: "published-url" }, url),
+        " ",
+        copy,
+        " ",
+        open,
+      ),
+    );
+  };
 
   const setAccounts = (accounts) => {
     const chosen = account.value;

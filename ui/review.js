@@ -1,5 +1,6 @@
-// The confirm step shared by the vote and post forms: shows exactly the operations a draft
-// will send, per account, and sends them only when the person confirms.
+// The confirm step shared by the vote and post forms: says in words what a draft will send,
+// per account (accounts sending the same thing as one block), keeps the exact operations a
+// click away, and sends them only when the person confirms.
 import { EVENTS, invoke, listen, messageOf } from "./tauri.js";
 import { h } from "./dom.js";
 
@@ -29,57 +30,226 @@ export function clearProblems(form) {
   summary.textContent = "";
 }
 
-/** Asks to confirm `draft` (its operations shown as sent); resolves to true to send. */
-function confirmDraft(draft, title) {
-  const dialog = document.getElementById("review-dialog");
-  dialog.querySelector("h2").textContent = title;
-  dialog.querySelector(".review-items").replaceChildren(
-    ...draft.items.map((item) =>
-      h(
-        "section",
-        { class: "review-item", dataset: { accountId: item.accountId } },
-        h("h3", {}, `@${item.username}`),
-        h("pre", { class: "operations" }, JSON.stringify(item.operations, null, 2)),
-      ),
-    ),
-  );
-  return new Promise((resolve) => {
-    dialog.addEventListener("close", () => resolve(dialog.returnValue === "confirm"), { once: true });
-    dialog.returnValue = "";
-    dialog.showModal();
-    dialog.querySelector("[data-confirm]").focus();
-  });
+/** How many account names a block's heading lists before "and N more". */
+const NAMES_IN_HEADING = 3;
+
+/** Fields whose string value is JSON text: shown decoded, and compared by content when grouping. */
+const JSON_TEXT_FIELDS = new Map([
+  ["json_metadata", "json_metadata"],
+  ["json", "custom_json's json"],
+]);
+
+/** The value of JSON text `text`, or `undefined` when it is not JSON. */
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
-/** One line per account: sent with its transaction id, or why not. */
-function renderOutcome(entry) {
-  const sent = entry.outcome.status === "sent";
+/**
+ * `value` with the signing account's name set aside, as a comparable key: every string equal to
+ * `signer` becomes a marker, in the operations and inside their JSON text fields (when the text
+ * is exactly what `JSON.stringify` writes, so that equal keys mean equal bytes). Two accounts
+ * whose keys are equal send the same operations, each with its own name in the same places.
+ */
+function withoutSigner(value, signer) {
+  if (typeof value === "string") return value === signer ? ["signer"] : ["text", value];
+  if (Array.isArray(value)) return ["list", value.map((part) => withoutSigner(part, signer))];
+  if (value !== null && typeof value === "object") {
+    return [
+      "object",
+      Object.entries(value).map(([key, part]) => {
+        const parsed = JSON_TEXT_FIELDS.has(key) && typeof part === "string" ? parseJson(part) : undefined;
+        const exact = parsed !== undefined && JSON.stringify(parsed) === part;
+        return [key, exact ? ["json", withoutSigner(parsed, signer)] : withoutSigner(part, signer)];
+      }),
+    ];
+  }
+  return ["value", value];
+}
+
+/** `items` in blocks of accounts that send the same operations (but for their own name), in order. */
+function groupItems(items) {
+  const blocks = new Map();
+  for (const item of items) {
+    const key = JSON.stringify(withoutSigner(item.operations, item.username));
+    if (blocks.has(key)) blocks.get(key).push(item);
+    else blocks.set(key, [item]);
+  }
+  return [...blocks.values()];
+}
+
+/**
+ * `operations` with the JSON text fields (`json_metadata`, custom_json's `json`) parsed, for
+ * reading; `decoded` lists the labels of the fields that were.
+ */
+function decodeJsonText(operations) {
+  const decoded = new Set();
+  const readable = operations.map((operation) => {
+    const [name, fields] = Array.isArray(operation) ? operation : [];
+    if (fields === null || typeof fields !== "object" || Array.isArray(fields)) return operation;
+    const shown = { ...fields };
+    for (const [key, label] of JSON_TEXT_FIELDS) {
+      const parsed = typeof fields[key] === "string" ? parseJson(fields[key]) : undefined;
+      if (parsed === undefined) continue;
+      shown[key] = parsed;
+      decoded.add(label);
+    }
+    return [name, shown];
+  });
+  return { readable, decoded: [...decoded] };
+}
+
+/** `@a`, `@a and @b`, `@a, @b and @c`, or `@a, @b, @c and 17 more`. */
+function accountsHeading(items) {
+  const names = items.map((item) => `@${item.username}`);
+  if (names.length === 1) return names[0];
+  if (names.length <= NAMES_IN_HEADING) return `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+  return `${names.slice(0, NAMES_IN_HEADING).join(", ")} and ${names.length - NAMES_IN_HEADING} more`;
+}
+
+/**
+ * The exact operations of `first` behind "Show operations": decoded for reading when they hold
+ * JSON text, and as sent in `pre.operations` (exactly `JSON.stringify(operations, null, 2)`).
+ */
+function renderOperations(first, shared) {
+  const exact = h("pre", { class: "operations" }, JSON.stringify(first.operations, null, 2));
+  const { readable, decoded } = decodeJsonText(first.operations);
+  const decodedView = decoded.length > 0 && [
+    h(
+      "p",
+      { class: "help" },
+      decoded.length === 1
+        ? `${decoded[0]} is shown decoded here; it is sent as text, exactly as under “As sent”.`
+        : `${decoded.join(" and ")} are shown decoded here; they are sent as text, exactly as under “As sent”.`,
+    ),
+    h("pre", { class: "operations-decoded" }, JSON.stringify(readable, null, 2)),
+    h("details", { class: "review-exact" }, h("summary", {}, "As sent"), exact),
+  ];
   return h(
-    "li",
-    { class: `result result-${sent ? "sent" : "failed"}`, dataset: { username: entry.username } },
-    h("strong", {}, `@${entry.username}: `),
-    sent ? `sent, transaction ${entry.outcome.transactionId}` : entry.outcome.message,
+    "details",
+    { class: "review-operations" },
+    h("summary", {}, "Show operations"),
+    shared &&
+      h(
+        "p",
+        { class: "help" },
+        `The operations of @${first.username}. The other accounts send the same, ` +
+          `with their own name in place of @${first.username}.`,
+      ),
+    decodedView || exact,
   );
 }
 
 /**
- * Prepares with `prepare()` (a command call), shows problems in `form` or asks to confirm,
- * then sends and reports progress and results in `results`.
+ * One block of the review: the accounts it covers (`data-account-ids`), what the first one's
+ * operations do in words (`item.lines`, from the Rust side), then its exact operations.
  */
-export async function reviewAndSend({ form, results, prepare, title }) {
-  clearProblems(form);
+function renderBlock(items) {
+  const [first] = items;
+  const shared = items.length > 1;
+  const everyone = items.length > NAMES_IN_HEADING && h(
+    "details",
+    { class: "review-accounts" },
+    h("summary", {}, `All ${items.length} accounts`),
+    h("p", {}, items.map((item) => `@${item.username}`).join(", ")),
+  );
+  return h(
+    "section",
+    { class: "review-item", dataset: { accountIds: items.map((item) => item.accountId).join(",") } },
+    h("h3", {}, accountsHeading(items)),
+    everyone,
+    h("ul", { class: "review-lines" }, first.lines.map((line) => h("li", {}, line))),
+    items
+      .filter((item) => item.warning)
+      .map((item) => h("p", { class: "review-warning", role: "note" }, `@${item.username}: ${item.warning}`)),
+    shared &&
+      h(
+        "p",
+        { class: "help review-same" },
+        `Each of the ${items.length} accounts does this under its own name (shown for @${first.username}).`,
+      ),
+    renderOperations(first, shared),
+  );
+}
+
+/** Asks to confirm `draft` (in words, its exact operations a click away); resolves to true to send. */
+function confirmDraft(draft, title) {
+  const dialog = document.getElementById("review-dialog");
+  const heading = dialog.querySelector("h2");
+  heading.textContent = title;
+  dialog.querySelector(".review-items").replaceChildren(...groupItems(draft.items).map(renderBlock));
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "confirm"), { once: true });
+    dialog.returnValue = "";
+    dialog.showModal();
+    // Enter twice never sends: the focus starts on Cancel, the view at the top.
+    dialog.querySelector("[data-cancel]").focus({ preventScroll: true });
+    heading.scrollIntoView({ block: "start" });
+  });
+}
+
+/** How each outcome reads in the results. */
+const OUTCOME_WORDS = {
+  sent: (outcome) => `sent, transaction ${outcome.transactionId}`,
+  onChain: (outcome) => `already on chain, nothing sent again (${outcome.evidence})`,
+  failed: (outcome) => outcome.message,
+  unknown: (outcome) => outcome.message,
+};
+
+/** One line per account: sent with its transaction id, may have been sent, or why not. */
+function renderOutcome(result, names) {
+  const username = result.entry?.username ?? names.get(result.accountId) ?? `account ${result.accountId}`;
+  const status = result.entry ? result.entry.outcome.status : "refused";
+  const words = result.entry
+    ? OUTCOME_WORDS[status](result.entry.outcome)
+    : `not sent: ${messageOf(result.error)}`;
+  return h(
+    "li",
+    { class: `result result-${status}`, dataset: { username, status } },
+    h("strong", {}, `@${username}: `),
+    words,
+  );
+}
+
+/** `sent, failed, unknown` counts of `results`, in words. */
+function tally(results) {
+  const count = (status) =>
+    results.filter((result) => (result.entry?.outcome.status ?? "refused") === status).length;
+  const sent = count("sent") + count("onChain");
+  const parts = [`${sent} of ${results.length} sent`];
+  if (count("unknown") > 0) parts.push(`${count("unknown")} may have been sent (Authdeck checks the chain before any resend)`);
+  const failed = count("failed") + count("refused");
+  if (failed > 0) parts.push(`${failed} not sent`);
+  return `${parts.join(", ")}. Every attempt is in the activity log.`;
+}
+
+/**
+ * Prepares with `prepare()` (a command call), shows problems in `form` (or through `onError`
+ * when there is no form) or asks to confirm, then sends and reports progress and results in
+ * `results`. Resolves to `{ draft, results }` once sent, or `null` when nothing was sent.
+ */
+export async function reviewAndSend({ form, results, prepare, title, onError }) {
+  const problems = (found) => {
+    if (form) showProblems(form, found);
+    else onError(found.map(({ message }) => message).join(" "));
+  };
+  if (form) clearProblems(form);
   let draft;
   try {
     draft = await prepare();
   } catch (error) {
-    showProblems(form, [{ field: error.field ?? "form", message: messageOf(error) }]);
-    return;
+    problems([{ field: error.field ?? "form", message: messageOf(error) }]);
+    return null;
   }
   if (draft.problems.length > 0 || draft.draftId === null) {
-    showProblems(form, draft.problems);
-    return;
+    problems(draft.problems);
+    return null;
   }
-  if (!(await confirmDraft(draft, title))) return;
+  if (!(await confirmDraft(draft, title))) return null;
+  const names = new Map(draft.items.map((item) => [item.accountId, item.username]));
   const total = draft.items.length;
   const progress = h("progress", { max: total, value: 0 });
   const status = h("p", { class: "progress-text" }, `Sending: 0 of ${total}`);
@@ -91,13 +261,14 @@ export async function reviewAndSend({ form, results, prepare, title }) {
     status.textContent = `Sending: ${update.done} of ${update.total}`;
   });
   try {
-    const entries = await invoke("send_draft", { draftId: draft.draftId });
-    const sent = entries.filter((entry) => entry.outcome.status === "sent").length;
+    const sent = await invoke("send_draft", { draftId: draft.draftId });
     progress.value = total;
-    status.textContent = `${sent} of ${total} sent. Every attempt is in the activity log.`;
-    list.replaceChildren(...entries.map(renderOutcome));
+    status.textContent = tally(sent);
+    list.replaceChildren(...sent.map((result) => renderOutcome(result, names)));
+    return { draft, results: sent };
   } catch (error) {
     status.textContent = messageOf(error);
+    return null;
   } finally {
     unlisten();
   }

@@ -29,7 +29,7 @@ export function startVoteView(root) {
       }
       try {
         const post = await invoke("parse_post_link", { link: link.value });
-        linkResult.textContent = `Post @${post.author}/${post.permlink}`;
+        linkResult.textContent = post.description;
         linkResult.classList.remove("field-error");
       } catch (error) {
         linkResult.textContent = messageOf(error).replace(/^link: /, "");

@@ -1,15 +1,21 @@
 //! Post links people paste (front-end URLs and `@author/permlink`), and the permlinks Authdeck
 //! makes for new posts and replies.
+//!
+//! A link's `#@replier/permlink` fragment, with which the front ends point at a comment on the
+//! page of its root post, makes that comment the link's target. Authors and permlinks are
+//! percent-decoded before they are checked: `@alice/caf%C3%A9` is the permlink `café`.
 
 use std::fmt;
 use std::sync::LazyLock;
 
+use percent_encoding::percent_decode_str;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::hive::account_name;
 use crate::hive::validate::{check_permlink, MAX_PERMLINK_BYTES};
+use crate::provider::Chain;
 
 /// The front ends whose post links are understood, without `www.`.
 pub const SITES: [&str; 4] = ["hive.blog", "peakd.com", "ecency.com", "steemit.com"];
@@ -76,29 +82,114 @@ pub enum LinkError {
     },
 }
 
+/// What a pasted link points at: the target, and the root post when the target is a comment on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PostLink {
+    /// The post or comment the link points at.
+    pub target: PostRef,
+    /// The post on whose page the link shows the target, when the target is a comment named
+    /// by the link's `#@replier/permlink` fragment.
+    pub on_post: Option<PostRef>,
+}
+
+impl PostLink {
+    /// The link's post, or the comment its fragment names on that post (the same post named
+    /// again in the fragment is just the post).
+    fn new(post: PostRef, comment: Option<PostRef>) -> Self {
+        match comment {
+            Some(comment) if comment != post => Self {
+                target: comment,
+                on_post: Some(post),
+            },
+            _ => Self {
+                target: post,
+                on_post: None,
+            },
+        }
+    }
+
+    /// What the link points at, for people: `Post @author/post` or
+    /// `Comment by @replier on @author/post`.
+    pub fn describe(&self) -> String {
+        match &self.on_post {
+            None => format!("Post {}", self.target),
+            Some(post) => format!("Comment by @{} on {post}", self.target.author),
+        }
+    }
+}
+
+/// A parsed link as the window shows it: the target, and a sentence saying what it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkView {
+    /// The target's author.
+    pub author: String,
+    /// The target's permlink.
+    pub permlink: String,
+    /// What the link points at, from [`PostLink::describe`].
+    pub description: String,
+}
+
+impl From<PostLink> for LinkView {
+    fn from(link: PostLink) -> Self {
+        let description = link.describe();
+        let PostRef { author, permlink } = link.target;
+        Self {
+            author,
+            permlink,
+            description,
+        }
+    }
+}
+
+/// Reads a pasted post link and returns its target: see [`parse_link`].
+pub fn parse_post_link(input: &str) -> Result<PostRef, LinkError> {
+    parse_link(input).map(|link| link.target)
+}
+
 /// Reads a pasted post link: `https://<site>/<category>/@author/permlink` or
 /// `https://<site>/@author/permlink` on one of [`SITES`] (with or without `www.`, `http`,
-/// the scheme, a trailing slash, a query or a fragment), or a bare `@author/permlink`.
-/// The author is lowercased and must be a valid account name.
-pub fn parse_post_link(input: &str) -> Result<PostRef, LinkError> {
+/// the scheme, a trailing slash, a query or a fragment), or a bare `@author/permlink`
+/// (with or without a query or a fragment).
+///
+/// A fragment that starts with `@` and holds a `/` names a comment, `#@replier/permlink`,
+/// which becomes the target, with the post of the path as [`PostLink::on_post`]; it must be
+/// valid like the post. Other fragments (`#comments`, `#`, `#@alice`) are ignored.
+///
+/// The author and the permlink are percent-decoded (the `/` between them is not: `%2F` stays
+/// in the permlink, and is refused). The author is decoded, then lowercased, then checked
+/// as an account name, so `%41lice` is `alice`. The permlink must be 1 to 255 bytes of
+/// UTF-8 without spaces, control characters, `/` or `@`.
+pub fn parse_link(input: &str) -> Result<PostLink, LinkError> {
     let input = input.trim();
     if input.is_empty() {
         return Err(LinkError::Empty);
     }
-    let path = if input.starts_with('@') {
-        input
-            .split(['?', '#'])
-            .next()
-            .unwrap_or_default()
-            .to_owned()
+    let (path, fragment) = if input.starts_with('@') {
+        bare_parts(input)
     } else {
-        site_path(input)?
+        site_parts(input)?
     };
-    post_ref(&path)
+    let post = post_ref(&path)?;
+    let comment = match fragment {
+        Some(fragment) => comment_ref(&fragment)?,
+        None => None,
+    };
+    Ok(PostLink::new(post, comment))
 }
 
-/// The path of a link on a known site.
-fn site_path(input: &str) -> Result<String, LinkError> {
+/// The path and the fragment of a bare `@author/permlink[?query][#fragment]`.
+fn bare_parts(input: &str) -> (String, Option<String>) {
+    let (before, fragment) = match input.split_once('#') {
+        Some((before, fragment)) => (before, Some(fragment.to_owned())),
+        None => (input, None),
+    };
+    let path = before.split('?').next().unwrap_or_default();
+    (path.to_owned(), fragment)
+}
+
+/// The path and the fragment of a link on a known site.
+fn site_parts(input: &str) -> Result<(String, Option<String>), LinkError> {
     let url = if input.contains("://") {
         Url::parse(input)
     } else if input
@@ -121,42 +212,111 @@ fn site_path(input: &str) -> Result<String, LinkError> {
             host: site.chars().take(64).collect(),
         });
     }
-    Ok(url.path().to_owned())
+    Ok((url.path().to_owned(), url.fragment().map(str::to_owned)))
 }
 
 /// `[/<category>]/@author/permlink[/]` as a post.
 fn post_ref(path: &str) -> Result<PostRef, LinkError> {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let (author, permlink) = match segments.as_slice() {
+    match segments.as_slice() {
         [author, permlink] | [_, author, permlink] if author.starts_with('@') => {
-            (*author, *permlink)
+            checked_ref(&author[1..], permlink)
         }
-        [author] | [_, author] if author.starts_with('@') => {
-            return Err(LinkError::Profile {
-                author: author[1..].chars().take(32).collect(),
-            })
-        }
-        _ => return Err(LinkError::NotAPostLink),
+        [author] | [_, author] if author.starts_with('@') => Err(LinkError::Profile {
+            author: percent_decode_str(&author[1..])
+                .decode_utf8_lossy()
+                .chars()
+                .take(32)
+                .collect(),
+        }),
+        _ => Err(LinkError::NotAPostLink),
+    }
+}
+
+/// The comment a fragment names, `@replier/permlink[/]`, or `None` for a fragment that names
+/// a place on the page instead (`comments`, `top`, empty, an `@account` alone).
+fn comment_ref(fragment: &str) -> Result<Option<PostRef>, LinkError> {
+    let Some((author, permlink)) = fragment
+        .strip_prefix('@')
+        .and_then(|rest| rest.split_once('/'))
+    else {
+        return Ok(None);
     };
-    let author = author[1..].to_lowercase();
-    account_name::check(&author).map_err(|reason| LinkError::Author { reason })?;
-    link_permlink(permlink).map_err(|reason| LinkError::Permlink { reason })?;
+    let permlink = permlink.strip_suffix('/').unwrap_or(permlink);
+    checked_ref(author, permlink).map(Some)
+}
+
+/// An author and a permlink as written in a link, percent-decoded and checked; the author is
+/// lowercased after decoding.
+fn checked_ref(author: &str, permlink: &str) -> Result<PostRef, LinkError> {
     Ok(PostRef {
-        author,
-        permlink: permlink.to_owned(),
+        author: decoded(author, str::to_lowercase, account_name::check)
+            .map_err(|reason| LinkError::Author { reason })?,
+        permlink: decoded(permlink, str::to_owned, link_permlink)
+            .map_err(|reason| LinkError::Permlink { reason })?,
     })
 }
 
-/// An existing post's permlink as it appears in a link: 1 to 255 bytes, no spaces or `@`.
+/// `raw` percent-decoded as UTF-8, made canonical by `tidy` and passed through `check`; a
+/// refusal says when it comes from %-escapes.
+fn decoded(
+    raw: &str,
+    tidy: fn(&str) -> String,
+    check: fn(&str) -> Result<(), String>,
+) -> Result<String, String> {
+    let escaped = raw.contains('%');
+    let text = percent_decode_str(raw).decode_utf8().map_err(|_| {
+        format!(
+            "its %-escapes do not decode to UTF-8 text ('{}')",
+            raw.chars().take(40).collect::<String>()
+        )
+    })?;
+    let text = tidy(&text);
+    match check(&text) {
+        Ok(()) => Ok(text),
+        Err(reason) if escaped => Err(format!("{reason}, once its %-escapes are decoded")),
+        Err(reason) => Err(reason),
+    }
+}
+
+/// An existing post's permlink as it appears in a link: 1 to 255 bytes, no spaces, control
+/// characters, `/` or `@`.
 fn link_permlink(permlink: &str) -> Result<(), String> {
     check_permlink(permlink)?;
     match permlink
         .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || *c == '@')
+        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '@'))
     {
         None => Ok(()),
+        Some(bad) if bad.is_whitespace() => Err("a permlink has no spaces".into()),
         Some(bad) => Err(format!("a permlink has no '{}'", bad.escape_default())),
     }
+}
+
+/// The page of `post` on the chain's best-known front end: `https://hive.blog/@a/p` on Hive,
+/// `https://steemit.com/@a/p` on Steem (the permlink percent-encoded where it needs it).
+pub fn front_end_url(chain: Chain, post: &PostRef) -> String {
+    let site = match chain {
+        Chain::Hive => "hive.blog",
+        Chain::Steem => "steemit.com",
+    };
+    let mut url = Url::parse(&format!("https://{site}/")).expect("a fixed site is a URL");
+    url.path_segments_mut()
+        .expect("an https URL has a path")
+        .push(&format!("@{}", post.author))
+        .push(&post.permlink);
+    url.to_string()
+}
+
+/// `link` when it is a post's page on one of [`SITES`] over https (so the system browser may
+/// open it), or why not.
+pub fn checked_front_end_url(link: &str) -> Result<Url, LinkError> {
+    let url = Url::parse(link.trim()).map_err(|_| LinkError::NotAPostLink)?;
+    if url.scheme() != "https" {
+        return Err(LinkError::NotAPostLink);
+    }
+    parse_link(url.as_str())?;
+    Ok(url)
 }
 
 /// A new post's permlink from its title: lowercase, common accents folded to ASCII, every
@@ -332,7 +492,29 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn front_end_urls_open_only_post_pages_of_known_sites() {
+        let post = PostRef {
+            author: "alice".into(),
+            permlink: "café-1".into(),
+        };
+        let hive = front_end_url(Chain::Hive, &post);
+        assert_eq!(hive, "https://hive.blog/@alice/caf%C3%A9-1");
+        assert_eq!(parse_post_link(&hive).unwrap(), post, "it reads back");
+        assert!(front_end_url(Chain::Steem, &post).starts_with("https://steemit.com/@alice/"));
+        assert!(checked_front_end_url(&hive).is_ok());
+        for refused in [
+            "http://hive.blog/@alice/p",
+            "https://evil.example/@alice/p",
+            "https://hive.blog/@alice",
+            "javascript:alert(1)",
+        ] {
+            assert!(checked_front_end_url(refused).is_err(), "{refused}");
+        }
+    }
     use crate::hive::validate::check_new_permlink;
+    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
     use proptest::prelude::*;
 
     fn post(author: &str, permlink: &str) -> PostRef {
@@ -354,7 +536,6 @@ mod tests {
             "https://peakd.com/@alice/my-first-post",
             "https://peakd.com/hive-123456/@alice/my-first-post/",
             "https://ecency.com/hive-123456/@alice/my-first-post?referral=bob",
-            "https://hive.blog/hive-123456/@alice/my-first-post#@bob/re-alice-x",
             "https://PEAKD.com/hive-123456/@alice/my-first-post?a=1#top",
             "peakd.com/hive-123456/@alice/my-first-post",
             "  @alice/my-first-post\n",
@@ -448,6 +629,186 @@ mod tests {
             let err = parse_post_link(input).unwrap_err();
             assert!(matches!(err, LinkError::Permlink { .. }), "{input}: {err}");
         }
+    }
+
+    /// `link`'s target and root post, checked through both entry points.
+    fn assert_link(link: &str, target: PostRef, on_post: Option<PostRef>, description: &str) {
+        let parsed = parse_link(link).unwrap_or_else(|err| panic!("{link}: {err}"));
+        assert_eq!(parsed.target, target, "{link}");
+        assert_eq!(parsed.on_post, on_post, "{link}");
+        assert_eq!(parsed.describe(), description, "{link}");
+        assert_eq!(parse_post_link(link), Ok(target), "{link}");
+    }
+
+    /// `input`'s refusal, which must tell the example that works.
+    fn refusal(input: &str) -> LinkError {
+        let err = parse_post_link(input).unwrap_err();
+        assert!(err.to_string().contains(HINT), "{input}: {err}");
+        err
+    }
+
+    const REPLY: &str = "re-author-post-20261201t101010123z";
+
+    #[test]
+    fn comment_fragments_target_the_comment() {
+        let links = [
+            format!("https://hive.blog/hive-1/@author/post#@replier/{REPLY}"),
+            format!("https://peakd.com/hive-1/@author/post#@replier/{REPLY}"),
+            format!("https://ecency.com/hive-1/@author/post#@replier/{REPLY}"),
+            format!("https://steemit.com/steem/@author/post#@replier/{REPLY}"),
+            format!("https://www.peakd.com/@author/post/?ref=x#@Replier/{REPLY}/"),
+            format!("@author/post#@replier/{REPLY}"),
+            format!("@Author/post?x=1#@replier/{REPLY}"),
+        ];
+        for link in &links {
+            assert_link(
+                link,
+                post("replier", REPLY),
+                Some(post("author", "post")),
+                "Comment by @replier on @author/post",
+            );
+        }
+    }
+
+    #[test]
+    fn other_fragments_are_ignored() {
+        let links = [
+            "https://hive.blog/hive-1/@author/post#comments",
+            "https://peakd.com/hive-1/@author/post#",
+            "https://ecency.com/@author/post#top",
+            "https://steemit.com/steem/@author/post#@replier",
+            "@author/post#comments",
+            "@author/post#",
+            "@author/post#%40replier/re-x",
+            "https://hive.blog/hive-1/@author/post#@author/post",
+        ];
+        for link in links {
+            assert_link(link, post("author", "post"), None, "Post @author/post");
+        }
+    }
+
+    #[test]
+    fn refuses_bad_comment_fragments() {
+        for input in [
+            "https://hive.blog/hive-1/@author/post#@re/x",
+            "https://peakd.com/@author/post#@1replier/x",
+            "@author/post#@rep lier/x",
+            "@author/post#@/x",
+        ] {
+            assert!(
+                matches!(refusal(input), LinkError::Author { .. }),
+                "{input}"
+            );
+        }
+        for input in [
+            "https://hive.blog/hive-1/@author/post#@replier/",
+            "https://hive.blog/hive-1/@author/post#@replier/a/b",
+            "https://ecency.com/@author/post#@replier/my%20reply",
+            "@author/post#@replier/caf%FF",
+            "@author/post#@replier/@x",
+        ] {
+            assert!(
+                matches!(refusal(input), LinkError::Permlink { .. }),
+                "{input}"
+            );
+        }
+        assert!(matches!(
+            refusal("@al/post#@replier/x"),
+            LinkError::Author { .. }
+        ));
+    }
+
+    #[test]
+    fn permlinks_are_percent_decoded() {
+        let cases = [
+            ("https://peakd.com/@alice/caf%C3%A9", post("alice", "café")),
+            (
+                "https://peakd.com/hive-1/@alice/café",
+                post("alice", "café"),
+            ),
+            ("@alice/caf%C3%A9", post("alice", "café")),
+            ("@alice/caf%c3%a9/", post("alice", "café")),
+            ("@alice/100%25-sure", post("alice", "100%-sure")),
+            ("@alice/100%-sure", post("alice", "100%-sure")),
+            ("@alice/%2541", post("alice", "%41")),
+        ];
+        for (link, expected) in cases {
+            assert_eq!(parse_post_link(link), Ok(expected), "{link}");
+        }
+        assert_link(
+            "https://hive.blog/hive-1/@alice/caf%C3%A9#@bob/re-caf%C3%A9",
+            post("bob", "re-café"),
+            Some(post("alice", "café")),
+            "Comment by @bob on @alice/café",
+        );
+    }
+
+    #[test]
+    fn refuses_permlinks_that_decode_badly() {
+        let cases = [
+            ("my%20post", "no spaces"),
+            ("my%2Fpost", "no '/'"),
+            ("my%40post", "no '@'"),
+            ("my%00post", "no '\\u{0}'"),
+            ("my%0Apost", "no spaces"),
+            ("caf%FF", "UTF-8"),
+            ("caf%C3", "UTF-8"),
+        ];
+        for (permlink, reason) in cases {
+            for input in [
+                format!("https://peakd.com/hive-1/@alice/{permlink}"),
+                format!("@alice/{permlink}"),
+                format!("@alice/post#@bob/{permlink}"),
+            ] {
+                let err = refusal(&input);
+                assert!(matches!(err, LinkError::Permlink { .. }), "{input}: {err}");
+                assert!(err.to_string().contains(reason), "{input}: {err}");
+            }
+        }
+        let err = refusal("https://peakd.com/@alice/post#@bob/");
+        assert!(err.to_string().contains("not empty"), "{err}");
+    }
+
+    #[test]
+    fn authors_are_decoded_then_lowercased_then_checked() {
+        for link in [
+            "@%41lice/post",
+            "https://hive.blog/@%41LICE/post",
+            "@bob/x#@%61lice/post",
+        ] {
+            assert_eq!(
+                parse_post_link(link).map(|target| target.author),
+                Ok("alice".into()),
+                "{link}"
+            );
+        }
+        for input in ["@al%20ice/post", "@%FFlice/post", "@ali%2Ece./post"] {
+            let err = refusal(input);
+            assert!(matches!(err, LinkError::Author { .. }), "{input}: {err}");
+        }
+        assert_eq!(refusal("@%41lice"), profile("Alice"));
+    }
+
+    #[test]
+    fn link_views_for_the_window() {
+        let view =
+            |link: &str| serde_json::to_value(LinkView::from(parse_link(link).unwrap())).unwrap();
+        assert_eq!(
+            view("@author/post"),
+            serde_json::json!({
+                "author": "author",
+                "permlink": "post",
+                "description": "Post @author/post",
+            })
+        );
+        assert_eq!(
+            view("https://peakd.com/@author/post#@replier/re-x"),
+            serde_json::json!({
+                "author": "replier",
+                "permlink": "re-x",
+                "description": "Comment by @replier on @author/post",
+            })
+        );
     }
 
     #[test]
@@ -544,9 +905,10 @@ mod tests {
 
         #[test]
         fn parsing_link_like_text_never_panics(
-            input in "(https?://)?(www\\.)?(peakd\\.com|hive\\.blog|x)?/?[a-zA-Z0-9@/?#.%é -]{0,60}"
+            input in "(https?://)?(www\\.)?(peakd\\.com|hive\\.blog|x)?/?[a-zA-Z0-9@/?#.%é -]{0,60}\
+                      (#@?[a-zA-Z0-9@/.%é -]{0,30})?"
         ) {
-            let _ = parse_post_link(&input);
+            let _ = parse_link(&input);
         }
 
         #[test]
@@ -559,6 +921,44 @@ mod tests {
             let link = format!("https://{site}/hive-1/@{author}/{permlink}");
             prop_assert_eq!(parse_post_link(&link), Ok(expected.clone()));
             prop_assert_eq!(parse_post_link(&expected.to_string()), Ok(expected));
+        }
+
+        #[test]
+        fn comment_links_round_trip(
+            author in "[a-z][a-z0-9-]{1,13}[a-z0-9]",
+            permlink in "[a-z0-9-]{1,80}",
+            replier in "[a-z][a-z0-9-]{1,13}[a-z0-9]",
+            reply in "[a-z0-9-]{1,80}",
+            site in prop::sample::select(SITES.to_vec()),
+        ) {
+            let root = post(&author, &permlink);
+            let comment = post(&replier, &reply);
+            let expected = PostLink::new(root.clone(), Some(comment.clone()));
+            for link in [
+                format!("https://{site}/hive-1/{root}#{comment}"),
+                format!("{root}#{comment}"),
+            ] {
+                prop_assert_eq!(parse_link(&link), Ok(expected.clone()));
+            }
+        }
+
+        #[test]
+        fn encoded_permlinks_decode_to_themselves(
+            permlink in "[a-zA-Z0-9éß日🎉%#?._~+-]{1,60}",
+            site in prop::sample::select(SITES.to_vec()),
+        ) {
+            // URLs resolve `.` and `..` (also as `%2E`) away, so no link can name them.
+            prop_assume!(permlink != "." && permlink != "..");
+            let encoded = utf8_percent_encode(&permlink, NON_ALPHANUMERIC).to_string();
+            let expected = post("alice", &permlink);
+            prop_assert_eq!(
+                parse_post_link(&format!("https://{site}/@alice/{encoded}")),
+                Ok(expected.clone())
+            );
+            prop_assert_eq!(
+                parse_post_link(&format!("@bob/x#@alice/{encoded}")),
+                Ok(expected)
+            );
         }
 
         #[test]

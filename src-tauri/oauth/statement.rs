@@ -1,6 +1,7 @@
 //! Reading Hivesigner tokens: self-contained signed statements, JSON in base64 with `+` -> `-`,
 //! `/` -> `_` and the `=` padding written as `.`. Authdeck treats tokens as opaque and decodes
-//! them only to read the account (`authors[0]`) and the issue time (`timestamp`).
+//! them only to read the account (`authors[0]`), the app it was issued to
+//! (`signed_message.app`) and the issue time (`timestamp`).
 
 use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
@@ -19,6 +20,8 @@ pub struct StatementFacts {
     pub issued_at: UnixSeconds,
     /// `login`, `posting`, `offline`, `code` or `refresh`.
     pub kind: String,
+    /// The app (client id) it was issued to, when the statement names one.
+    pub app: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -32,6 +35,8 @@ struct Statement {
 struct SignedMessage {
     #[serde(rename = "type")]
     kind: String,
+    #[serde(default)]
+    app: Option<String>,
 }
 
 const LENIENT: GeneralPurposeConfig =
@@ -52,6 +57,7 @@ pub fn read(token: &str) -> Option<StatementFacts> {
         author: statement.authors.into_iter().next()?,
         issued_at: statement.timestamp,
         kind: statement.signed_message.kind,
+        app: statement.signed_message.app,
     })
 }
 
@@ -77,6 +83,7 @@ mod tests {
             assert_eq!(facts.author, "alice");
             assert_eq!(facts.issued_at, 1_700_000_000);
             assert_eq!(facts.kind, "code");
+            assert_eq!(facts.app.as_deref(), Some("myapp"));
         }
     }
 

@@ -61,8 +61,11 @@ pub struct ClientCredentials<'a> {
 /// How a call failed, before it is put into words for the person.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallError {
-    /// No answer: connection refused, DNS, TLS, timeout.
+    /// The request never reached the provider: connection refused, DNS, TLS, connect timeout.
     Unreachable(String),
+    /// The request went out but no whole answer came back (timeout, dropped connection): the
+    /// provider may have acted on it.
+    AnswerLost(String),
     /// The provider answered with an error.
     Refused {
         /// HTTP status.
@@ -82,7 +85,7 @@ impl CallError {
     /// Worth trying again: no answer, or a server-side failure.
     pub fn is_transient(&self) -> bool {
         match self {
-            CallError::Unreachable(_) => true,
+            CallError::Unreachable(_) | CallError::AnswerLost(_) => true,
             CallError::Refused { status, .. } => *status >= 500,
             CallError::BadResponse(_) => false,
         }
@@ -92,10 +95,12 @@ impl CallError {
     pub fn into_error(self, provider: &Provider, client_id: &str) -> Error {
         let provider_name = provider.host();
         match self {
-            CallError::Unreachable(reason) => Error::ProviderUnreachable {
-                provider: provider_name,
-                reason,
-            },
+            CallError::Unreachable(reason) | CallError::AnswerLost(reason) => {
+                Error::ProviderUnreachable {
+                    provider: provider_name,
+                    reason,
+                }
+            }
             CallError::BadResponse(problem) => Error::ProviderBadResponse {
                 provider: provider_name,
                 problem,
@@ -299,17 +304,38 @@ fn grant_from(answer: TokenAnswer) -> Result<TokenGrant, CallError> {
     })
 }
 
+/// An answer as it arrived: the status and the whole body.
+#[derive(Debug, Clone)]
+pub struct RawAnswer {
+    /// The HTTP status.
+    pub status: reqwest::StatusCode,
+    /// The body (at most [`MAX_ANSWER_BYTES`]).
+    pub body: Vec<u8>,
+}
+
 /// Sends `request` and reads a JSON answer of type `T`, or the provider's error body.
 pub async fn send<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> Result<T, CallError> {
-    let mut response = request.send().await.map_err(unreachable)?;
+    decode(fetch(request).await?)
+}
+
+/// Sends `request` and reads its whole answer. Tells a request that never reached the provider
+/// ([`CallError::Unreachable`]) from one whose answer was lost ([`CallError::AnswerLost`]).
+pub async fn fetch(request: reqwest::RequestBuilder) -> Result<RawAnswer, CallError> {
+    let mut response = request.send().await.map_err(failed_call)?;
     let status = response.status();
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+    while let Some(chunk) = response.chunk().await.map_err(lost)? {
         body.extend_from_slice(&chunk);
         if body.len() > MAX_ANSWER_BYTES {
             return Err(CallError::BadResponse("its answer is far too large".into()));
         }
     }
+    Ok(RawAnswer { status, body })
+}
+
+/// Reads an answer as JSON of type `T`, or as the provider's error body.
+pub fn decode<T: DeserializeOwned>(answer: RawAnswer) -> Result<T, CallError> {
+    let RawAnswer { status, body } = answer;
     if status.is_success() {
         return serde_json::from_slice(&body).map_err(|_| {
             CallError::BadResponse(format!(
@@ -352,18 +378,25 @@ fn raw_text(body: &[u8]) -> String {
     redact(&text).into_owned()
 }
 
-fn unreachable(err: reqwest::Error) -> CallError {
+/// A failed `send`: before the connection stood, nothing went out; after, it may have.
+fn failed_call(err: reqwest::Error) -> CallError {
+    if err.is_connect() {
+        return CallError::Unreachable("could not connect".to_owned());
+    }
+    lost(err)
+}
+
+/// The answer did not come back whole.
+fn lost(err: reqwest::Error) -> CallError {
     let reason = if err.is_timeout() {
         "no answer in time".to_owned()
-    } else if err.is_connect() {
-        "could not connect".to_owned()
     } else {
         format!(
             "the connection failed: {}",
             redact(&err.without_url().to_string())
         )
     };
-    CallError::Unreachable(reason)
+    CallError::AnswerLost(reason)
 }
 
 #[cfg(test)]

@@ -1,11 +1,13 @@
 //! The core (no window) wired to real parts for integration tests: a SQLite registry file in a
 //! temporary directory, the real OS keyring under a service name of its own, a manual clock,
-//! recorded events, and a fake Hivesigner over real HTTP.
+//! recorded events, a fake Hivesigner over real HTTP, and a fake API node that sees what the
+//! fake Hivesigner broadcasts (the core's only node, for both chains).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use authdeck::catalog::{AccountView, AppView};
+use authdeck::chain::NodeList;
 use authdeck::clock::{Clock, ManualClock, SystemClock};
 use authdeck::error::Error;
 use authdeck::events::RecordedEvents;
@@ -15,6 +17,7 @@ use authdeck::vault::{KeyringStore, Vault};
 use tempfile::TempDir;
 
 use super::fake_hivesigner::{consent, Dialect, FakeConfig, FakeHivesigner};
+use super::fake_node::FakeNode;
 use super::keyring;
 
 /// The client secret the fake and the app share in these tests.
@@ -26,6 +29,8 @@ pub struct Deck {
     pub core: Arc<Authdeck>,
     /// The provider.
     pub fake: FakeHivesigner,
+    /// The chain, as its API node shows it.
+    pub node: Arc<FakeNode>,
     /// "Now", for the core.
     pub clock: Arc<ManualClock>,
     /// What the core told the window.
@@ -54,12 +59,17 @@ impl Deck {
     }
 
     /// A deck with its own settings.
-    pub async fn start_with(config: FakeConfig, settings: Settings) -> Self {
+    pub async fn start_with(config: FakeConfig, mut settings: Settings) -> Self {
         let preset = match config.dialect {
             Dialect::Hivesigner => "hivesigner_compatible",
             Dialect::SteemconnectV2 => "steemconnect_compatible",
         };
         let fake = FakeHivesigner::start(config).await;
+        let node = Arc::new(FakeNode::start().await);
+        let chain = node.clone();
+        fake.on_broadcast(Arc::new(move |operations| chain.apply(operations)));
+        let node_url = url::Url::parse(&node.url()).unwrap();
+        settings.nodes = NodeList::new(vec![node_url.clone()], vec![node_url]);
         let data = tempfile::tempdir().unwrap();
         let service = format!("authdeck-test-{}", rand::random::<u64>());
         let clock = Arc::new(ManualClock::at(SystemClock.now()));
@@ -75,6 +85,7 @@ impl Deck {
         Self {
             core,
             fake,
+            node,
             clock,
             events,
             service,

@@ -147,6 +147,9 @@ pub enum Failure {
     GarbageJson,
     /// 501: the Hive node behind the service failed.
     NodeFailure,
+    /// Broadcast: accept and broadcast the transaction, then never answer (the client's
+    /// answer is lost; the operations are on chain all the same).
+    LoseAnswer,
 }
 
 /// How to start the fake. `Default`: Hivesigner dialect, 2026 redirect rules, `&` joining,
@@ -321,6 +324,17 @@ impl FakeHivesigner {
     /// `operations`, `signatures`, and a top-level `errors: null`).
     pub fn full_broadcast_result(&self, on: bool) {
         self.shared.inner().full_broadcast_result = on;
+    }
+
+    /// From now on, the consent page issues codes and tokens naming `app` (`None`: the app
+    /// that asked, as the real service does), as a sign-in answered for another app would.
+    pub fn issue_for_app(&self, app: Option<&str>) {
+        self.shared.inner().issue_for_app = app.map(str::to_owned);
+    }
+
+    /// Calls `hook` with the `operations` of every accepted broadcast, before it is answered.
+    pub fn on_broadcast(&self, hook: BroadcastHook) {
+        self.shared.inner().on_broadcast = Some(hook);
     }
 
     /// Signs a token of `kind` for `app` and `user`, as if the service had issued it now. Codes
@@ -511,7 +525,14 @@ struct Inner {
     broadcasts: Vec<Value>,
     /// Issued tokens by signature: the fake's signature check.
     issued: HashMap<String, Issued>,
+    /// Tokens and codes from the consent page name this app instead of the requesting one.
+    issue_for_app: Option<String>,
+    /// Called with the operations of every accepted broadcast (a fake chain listens here).
+    on_broadcast: Option<BroadcastHook>,
 }
+
+/// See [`FakeHivesigner::on_broadcast`].
+pub type BroadcastHook = Arc<dyn Fn(&Value) + Send + Sync>;
 
 impl Inner {
     /// Issues a token now.
@@ -567,6 +588,8 @@ impl Shared {
             counts: HashMap::new(),
             broadcasts: Vec::new(),
             issued: HashMap::new(),
+            issue_for_app: None,
+            on_broadcast: None,
         };
         Self {
             config,
@@ -579,8 +602,9 @@ impl Shared {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Counts the request, then plays the failure queued for `endpoint`, if any.
-    async fn enter(&self, endpoint: Endpoint) -> Result<(), Refusal> {
+    /// Counts the request, then plays the failure queued for `endpoint`, if any. `Ok(true)`:
+    /// answer nothing once the request is done ([`Failure::LoseAnswer`]).
+    async fn enter(&self, endpoint: Endpoint) -> Result<bool, Refusal> {
         let failure = {
             let mut inner = self.inner();
             *inner.counts.entry(endpoint).or_default() += 1;
@@ -590,10 +614,12 @@ impl Shared {
                 .and_then(VecDeque::pop_front)
         };
         match failure {
-            None => Ok(()),
+            None => Ok(false),
+            // Played by the broadcast handler once the transaction is on chain.
+            Some(Failure::LoseAnswer) => Ok(true),
             Some(Failure::Delay(delay)) => {
                 tokio::time::sleep(delay).await;
-                Ok(())
+                Ok(false)
             }
             Some(Failure::ServerError) => Err(server_error("Internal Server Error")),
             Some(Failure::GarbageJson) => Err(Refusal::Garbage),
@@ -887,9 +913,12 @@ impl Shared {
     /// Issues what the request asks for and returns where the browser goes back to.
     fn approve(&self, request: &AuthRequest, user: &str) -> String {
         let grant = request.grant();
-        let app = &request.client_id;
         let mut params: Vec<(&str, String)> = {
             let mut inner = self.inner();
+            let app = &inner
+                .issue_for_app
+                .clone()
+                .unwrap_or_else(|| request.client_id.clone());
             if request.code_flow() {
                 let code = inner.mint(TokenKind::Code, app, user, grant);
                 vec![
@@ -1340,6 +1369,10 @@ impl Shared {
 
     /// Records the operations and answers like the chain's broadcast result.
     fn accept_broadcast(&self, operations: &Value) -> Value {
+        let hook = self.inner().on_broadcast.clone();
+        if let Some(hook) = hook {
+            hook(operations);
+        }
         let mut inner = self.inner();
         inner.broadcasts.push(operations.clone());
         let id = random_hex(20);
@@ -1369,7 +1402,7 @@ async fn broadcast(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, Refusal> {
-    shared.enter(Endpoint::Broadcast).await?;
+    let lose_answer = shared.enter(Endpoint::Broadcast).await?;
     let issued = shared.verify(header_token(&headers).as_deref(), &TokenKind::ACCESS)?;
     shared.check_authority(&issued)?;
     let body = json_body(&headers, &body).unwrap_or(Value::Null);
@@ -1378,7 +1411,12 @@ async fn broadcast(
     check_scope(issued.kind(), &parsed)?;
     check_authors(issued.user(), &parsed)?;
     shared.take_chain_failure()?;
-    Ok(Json(shared.accept_broadcast(operations)))
+    let answer = shared.accept_broadcast(operations);
+    if lose_answer {
+        // On chain, but the answer never comes: the client gives up first.
+        tokio::time::sleep(Duration::from_secs(60)).await;
+    }
+    Ok(Json(answer))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,4 +4,5 @@
 pub mod app;
 pub mod deck;
 pub mod fake_hivesigner;
+pub mod fake_node;
 pub mod keyring;
