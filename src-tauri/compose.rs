@@ -555,7 +555,7 @@ mod tests {
     }
 
     #[test]
-    fn a_vote_draft_holds_one_exact_vote_per_account() {
+    fn a_vote_draft_holds_one_exact_vote_per_account_and_says_it_in_words() {
         let (core, ids) = core_with(&["alice", "carol"]);
         let view = core
             .prepare_vote(&VoteRequest {
@@ -570,18 +570,7 @@ mod tests {
             Value::Array(view.items[1].operations.clone()).to_string(),
             r#"[["vote",{"voter":"carol","author":"bob","permlink":"bobs-post","weight":5000}]]"#
         );
-    }
-
-    #[test]
-    fn a_vote_draft_says_in_words_what_each_account_sends() {
-        let (core, ids) = core_with(&["alice", "carol"]);
-        let view = core
-            .prepare_vote(&VoteRequest {
-                account_ids: ids,
-                link: "https://peakd.com/hive-123/@bob/bobs-post".into(),
-                weight: 5_000,
-            })
-            .unwrap();
+        // And in words, for the review.
         assert_eq!(
             view.items[1].lines,
             ["@carol upvotes @bob/bobs-post at 50 %"]

@@ -6,12 +6,11 @@
 
 mod support;
 
-use authdeck::accounts::AccountId;
 use authdeck::activity::{ActivityEntry, ActivityFilter, Outcome, SendResult};
 use authdeck::broadcast::Outgoing;
 use serde_json::{json, Value};
 use support::deck::Deck;
-use support::fake_hivesigner::{Consent, Endpoint, Failure, FakeConfig, RedirectRules};
+use support::fake_hivesigner::{Endpoint, Failure};
 
 fn vote(voter: &str) -> Value {
     json!(["vote", {"voter": voter, "author": "bob", "permlink": "bobs-post", "weight": 10000}])
@@ -23,24 +22,6 @@ fn outgoing(operations: Vec<Value>) -> Outgoing {
         summary: "vote 100.00 % on @bob/bobs-post".into(),
         operations,
     }
-}
-
-/// A deck with `users` signed in to one app; returns their account ids in order.
-async fn signed_in(users: &[&str]) -> (Deck, Vec<AccountId>) {
-    let deck = Deck::start(FakeConfig {
-        redirect_rules: RedirectRules::Legacy,
-        ..FakeConfig::default()
-    })
-    .await;
-    let app = deck.deep_link_app("castapp").await;
-    let mut ids = Vec::new();
-    for user in users {
-        deck.fake.set_consent(Consent::AutoApprove {
-            user: user.to_string(),
-        });
-        ids.push(deck.sign_in(&app).await.unwrap().account.id);
-    }
-    (deck, ids)
 }
 
 fn failure_code(outcome: &Outcome) -> &str {
@@ -61,7 +42,7 @@ fn entries(results: Vec<SendResult>) -> Vec<ActivityEntry> {
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_vote_is_sent_and_logged_with_its_transaction_id() {
-    let (deck, ids) = signed_in(&["alice"]).await;
+    let (deck, ids) = Deck::with_accounts("castapp", &["alice"]).await;
     let entry = deck
         .core
         .send(ids[0], outgoing(vec![vote("alice")]))
@@ -87,7 +68,7 @@ async fn a_vote_is_sent_and_logged_with_its_transaction_id() {
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn each_refusal_is_logged_in_plain_words_with_the_raw_text() {
-    let (deck, ids) = signed_in(&["alice"]).await;
+    let (deck, ids) = Deck::with_accounts("castapp", &["alice"]).await;
     let alice = ids[0];
     let transfer =
         json!(["transfer", {"from": "alice", "to": "bob", "amount": "1.000 HIVE", "memo": ""}]);
@@ -147,7 +128,7 @@ async fn each_refusal_is_logged_in_plain_words_with_the_raw_text() {
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_batch_refreshes_an_expired_token_on_the_way() {
-    let (deck, ids) = signed_in(&["alice", "bob", "carol"]).await;
+    let (deck, ids) = Deck::with_accounts("castapp", &["alice", "bob", "carol"]).await;
     deck.clock.advance(604_800 + 60);
     let items = ["alice", "bob", "carol"]
         .iter()
@@ -174,7 +155,7 @@ async fn a_batch_refreshes_an_expired_token_on_the_way() {
 async fn an_outage_part_way_through_twenty_votes_sends_nothing_twice() {
     let users: Vec<String> = (1..=20).map(|n| format!("voter{n:02}")).collect();
     let names: Vec<&str> = users.iter().map(String::as_str).collect();
-    let (deck, ids) = signed_in(&names).await;
+    let (deck, ids) = Deck::with_accounts("castapp", &names).await;
     // The provider's node fails for three requests, and two answers never come in time
     // (the provider broadcasts those: they are "may have been sent", not failures).
     for _ in 0..3 {

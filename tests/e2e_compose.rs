@@ -19,6 +19,44 @@ use support::fake_hivesigner::{
 };
 use support::fake_node::FakeNode;
 
+/// The fake Hivesigner with the app `castapp` registered for the loopback redirect.
+async fn castapp_fake() -> FakeHivesigner {
+    let fake = FakeHivesigner::start(FakeConfig {
+        redirect_rules: RedirectRules::AnyGeneration,
+        ..FakeConfig::default()
+    })
+    .await;
+    fake.register_app("castapp", SECRET, &["http://127.0.0.1/callback"]);
+    fake
+}
+
+/// The window (with `env` added) and `castapp` registered in it against `fake`.
+async fn castapp_window(fake: &FakeHivesigner, env: &[(&str, &str)]) -> (AppSession, Value) {
+    let mut vars = HashMap::from([
+        ("BROWSER".into(), BROWSER_STAND_IN.into()),
+        ("AUTHDECK_APP".into(), APP_BINARY.into()),
+    ]);
+    vars.extend(
+        env.iter()
+            .map(|(key, value)| (key.to_string(), value.to_string())),
+    );
+    let app = AppSession::start_with_env(vars).await;
+    let registered = app
+        .invoke(
+            "register_app",
+            json!({ "input": {
+                "preset": "hivesigner_compatible",
+                "baseUrl": fake.base_url(),
+                "clientId": "castapp",
+                "scopes": ["posting", "offline"],
+                "clientSecret": SECRET,
+            }}),
+        )
+        .await
+        .unwrap();
+    (app, registered)
+}
+
 /// Signs `user` in to `app_id` through the window's command, the browser stand-in approving.
 async fn sign_in(app: &AppSession, fake: &FakeHivesigner, app_id: &Value, user: &str) {
     fake.set_consent(Consent::AutoApprove { user: user.into() });
@@ -132,30 +170,8 @@ async fn cancel_is_focused(app: &AppSession) -> bool {
 #[ignore = "needs a display, the drivers and the keyring: run scripts/test.sh"]
 async fn votes_from_two_accounts_and_a_reply_are_sent_as_confirmed_and_logged() {
     let _one_app = exclusive().await;
-    let fake = FakeHivesigner::start(FakeConfig {
-        redirect_rules: RedirectRules::AnyGeneration,
-        ..FakeConfig::default()
-    })
-    .await;
-    fake.register_app("castapp", SECRET, &["http://127.0.0.1/callback"]);
-    let app = AppSession::start_with_env(HashMap::from([
-        ("BROWSER".into(), BROWSER_STAND_IN.into()),
-        ("AUTHDECK_APP".into(), APP_BINARY.into()),
-    ]))
-    .await;
-    let registered = app
-        .invoke(
-            "register_app",
-            json!({ "input": {
-                "preset": "hivesigner_compatible",
-                "baseUrl": fake.base_url(),
-                "clientId": "castapp",
-                "scopes": ["posting", "offline"],
-                "clientSecret": SECRET,
-            }}),
-        )
-        .await
-        .unwrap();
+    let fake = castapp_fake().await;
+    let (app, registered) = castapp_window(&fake, &[]).await;
     for user in ["alice", "bob"] {
         sign_in(&app, &fake, &registered["id"], user).await;
     }
@@ -253,34 +269,11 @@ async fn alice_id(app: &AppSession) -> String {
 #[ignore = "needs a display, the drivers and the keyring: run scripts/test.sh"]
 async fn a_retry_goes_through_the_review_and_marks_the_failure_resolved() {
     let _one_app = exclusive().await;
-    let fake = FakeHivesigner::start(FakeConfig {
-        redirect_rules: RedirectRules::AnyGeneration,
-        ..FakeConfig::default()
-    })
-    .await;
+    let fake = castapp_fake().await;
     let node = Arc::new(FakeNode::start().await);
     let chain = node.clone();
     fake.on_broadcast(Arc::new(move |operations| chain.apply(operations)));
-    fake.register_app("castapp", SECRET, &["http://127.0.0.1/callback"]);
-    let app = AppSession::start_with_env(HashMap::from([
-        ("BROWSER".into(), BROWSER_STAND_IN.into()),
-        ("AUTHDECK_APP".into(), APP_BINARY.into()),
-        ("AUTHDECK_HIVE_NODES".into(), node.url()),
-    ]))
-    .await;
-    let registered = app
-        .invoke(
-            "register_app",
-            json!({ "input": {
-                "preset": "hivesigner_compatible",
-                "baseUrl": fake.base_url(),
-                "clientId": "castapp",
-                "scopes": ["posting", "offline"],
-                "clientSecret": SECRET,
-            }}),
-        )
-        .await
-        .unwrap();
+    let (app, registered) = castapp_window(&fake, &[("AUTHDECK_HIVE_NODES", &node.url())]).await;
     sign_in(&app, &fake, &registered["id"], "alice").await;
 
     // The provider's node fails the vote: a failure in the log.

@@ -9,13 +9,12 @@
 
 mod support;
 
-use authdeck::accounts::AccountId;
 use authdeck::activity::{ActivityEntry, ActivityFilter, Outcome};
 use authdeck::broadcast::{Outgoing, SETTLE_SECONDS};
 use authdeck::error::Error;
 use serde_json::{json, Value};
 use support::deck::Deck;
-use support::fake_hivesigner::{Consent, Endpoint, Failure, FakeConfig, RedirectRules};
+use support::fake_hivesigner::{Consent, Endpoint, Failure};
 
 const GET_ACTIVE_VOTES: &str = "condenser_api.get_active_votes";
 const GET_CONTENT: &str = "condenser_api.get_content";
@@ -38,25 +37,6 @@ fn outgoing(kind: &str, operations: Vec<Value>) -> Outgoing {
     }
 }
 
-/// A deck whose fake chain (the API node) sees what the fake Hivesigner broadcasts, with
-/// `users` signed in to one app.
-async fn signed_in(users: &[&str]) -> (Deck, Vec<AccountId>) {
-    let deck = Deck::start(FakeConfig {
-        redirect_rules: RedirectRules::Legacy,
-        ..FakeConfig::default()
-    })
-    .await;
-    let app = deck.deep_link_app("onceapp").await;
-    let mut ids = Vec::new();
-    for user in users {
-        deck.fake.set_consent(Consent::AutoApprove {
-            user: user.to_string(),
-        });
-        ids.push(deck.sign_in(&app).await.unwrap().account.id);
-    }
-    (deck, ids)
-}
-
 fn open_failures(deck: &Deck) -> Vec<ActivityEntry> {
     deck.core
         .list_activity(&ActivityFilter {
@@ -69,7 +49,7 @@ fn open_failures(deck: &Deck) -> Vec<ActivityEntry> {
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_lost_answer_may_have_been_sent_and_the_chain_check_resolves_it() {
-    let (deck, ids) = signed_in(&["alice"]).await;
+    let (deck, ids) = Deck::with_accounts("onceapp", &["alice"]).await;
     deck.fake
         .fail_next(Endpoint::Broadcast, Failure::LoseAnswer);
     let lost = deck
@@ -131,7 +111,7 @@ async fn a_lost_answer_may_have_been_sent_and_the_chain_check_resolves_it() {
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_fresh_send_of_what_the_chain_already_has_sends_nothing() {
-    let (deck, ids) = signed_in(&["alice"]).await;
+    let (deck, ids) = Deck::with_accounts("onceapp", &["alice"]).await;
     deck.fake
         .fail_next(Endpoint::Broadcast, Failure::LoseAnswer);
     let lost = deck
@@ -175,7 +155,7 @@ async fn a_fresh_send_of_what_the_chain_already_has_sends_nothing() {
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn an_unreadable_answer_is_checked_and_resent_only_when_the_chain_lacks_it() {
-    let (deck, ids) = signed_in(&["alice"]).await;
+    let (deck, ids) = Deck::with_accounts("onceapp", &["alice"]).await;
     // A 200 whose body cannot be read (the fake did not broadcast it).
     deck.fake
         .fail_next(Endpoint::Broadcast, Failure::GarbageJson);
@@ -227,7 +207,7 @@ async fn an_unreadable_answer_is_checked_and_resent_only_when_the_chain_lacks_it
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_retry_never_goes_out_from_a_new_account_that_replaced_a_removed_one() {
-    let (deck, ids) = signed_in(&["alice"]).await;
+    let (deck, ids) = Deck::with_accounts("onceapp", &["alice"]).await;
     deck.fake
         .fail_next(Endpoint::Broadcast, Failure::NodeFailure);
     let failed = deck
@@ -265,7 +245,7 @@ async fn a_retry_never_goes_out_from_a_new_account_that_replaced_a_removed_one()
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn operations_naming_another_account_are_refused_before_sending() {
-    let (deck, ids) = signed_in(&["alice", "carol"]).await;
+    let (deck, ids) = Deck::with_accounts("onceapp", &["alice", "carol"]).await;
     let err = deck
         .core
         .send(ids[0], outgoing("vote", vec![vote("carol")]))

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use authdeck::accounts::AccountId;
 use authdeck::catalog::{AccountView, AppView};
 use authdeck::chain::NodeList;
 use authdeck::clock::{Clock, ManualClock, SystemClock};
@@ -16,7 +17,9 @@ use authdeck::service::{Authdeck, Parts, Settings};
 use authdeck::vault::{KeyringStore, Vault};
 use tempfile::TempDir;
 
-use super::fake_hivesigner::{consent, Dialect, FakeConfig, FakeHivesigner};
+use super::fake_hivesigner::{
+    consent, Consent, Dialect, FakeConfig, FakeHivesigner, RedirectRules,
+};
 use super::fake_node::FakeNode;
 use super::keyring;
 
@@ -92,6 +95,25 @@ impl Deck {
             data,
             preset,
         }
+    }
+
+    /// A deck (legacy redirect rules) with `users` signed in to one deep-link app `client_id`;
+    /// returns their account ids in order.
+    pub async fn with_accounts(client_id: &str, users: &[&str]) -> (Self, Vec<AccountId>) {
+        let deck = Self::start(FakeConfig {
+            redirect_rules: RedirectRules::Legacy,
+            ..FakeConfig::default()
+        })
+        .await;
+        let app = deck.deep_link_app(client_id).await;
+        let mut ids = Vec::new();
+        for user in users {
+            deck.fake.set_consent(Consent::AutoApprove {
+                user: user.to_string(),
+            });
+            ids.push(deck.sign_in(&app).await.unwrap().account.id);
+        }
+        (deck, ids)
     }
 
     /// Registers `client_id` at the fake (with [`SECRET`] and `redirect_uris`) and in the core
