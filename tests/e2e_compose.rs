@@ -19,6 +19,13 @@ use support::fake_hivesigner::{
 };
 use support::fake_node::FakeNode;
 
+/// Where the walk-through keeps its pictures for review (`target/screenshots/`).
+fn shot(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/screenshots")
+        .join(name)
+}
+
 /// The fake Hivesigner with the app `castapp` registered for the loopback redirect.
 async fn castapp_fake() -> FakeHivesigner {
     let fake = FakeHivesigner::start(FakeConfig {
@@ -197,6 +204,7 @@ async fn votes_from_two_accounts_and_a_reply_are_sent_as_confirmed_and_logged() 
         "@alice upvotes @carol/carols-post at 50 %",
     )
     .await;
+    app.screenshot(&shot("review-vote.png")).await;
     let mut confirmed = confirm_review(&app, 1).await;
     assert_eq!(confirmed.len(), 2, "one vote per account: {confirmed:?}");
     app.wait_for_text("#vote-results", "2 of 2 sent").await;
@@ -218,6 +226,7 @@ async fn votes_from_two_accounts_and_a_reply_are_sent_as_confirmed_and_logged() 
         "https://hive.blog/@alice/re-carol-carols-post-",
     )
     .await;
+    app.screenshot(&shot("post-published.png")).await;
     for field in ["#post-body", "#post-reply-to"] {
         let value = app.element(field).await.prop("value").await.unwrap();
         assert_eq!(value.as_deref(), Some(""), "{field} is emptied");
@@ -311,6 +320,7 @@ async fn a_retry_goes_through_the_review_and_marks_the_failure_resolved() {
     // The failure now says it was resolved, and "Errors only" no longer lists it.
     app.wait_for_text("#activity-list .activity-resolved", "Resolved")
         .await;
+    app.screenshot(&shot("activity-resolved.png")).await;
     app.click("#activity-errors").await;
     app.wait_until_gone("#activity-list", "carols-post").await;
     assert_eq!(

@@ -49,20 +49,26 @@ export async function startActivityView(root, { notify }) {
         outcome.evidence,
       );
     }
-    const resolved =
-      entry.resolvedBy !== null
-        ? h("p", {}, "Sent since: ", h("a", { href: `#activity-${entry.resolvedBy}` }, `see the entry that sent it`), ".")
-        : h(
-            "button",
-            { type: "button", class: "retry", onclick: () => retry(entry) },
-            outcome.status === "unknown" ? "Check the chain and retry" : "Retry",
-          );
+    const said = h("details", {}, h("summary", {}, "What the provider said"), h("pre", {}, outcome.raw || "(no answer)"));
+    if (entry.resolvedBy !== null) {
+      return h(
+        "div",
+        { class: "activity-detail" },
+        h("p", {}, "Sent since by a later attempt: ", h("a", { href: `#activity-${entry.resolvedBy}` }, "see the entry that sent it"), "."),
+        h("p", { class: "muted" }, `This attempt: ${outcome.message}`),
+        said,
+      );
+    }
     return h(
       "div",
       { class: "activity-detail" },
       h("p", {}, outcome.message),
-      h("details", {}, h("summary", {}, "What the provider said"), h("pre", {}, outcome.raw || "(no answer)")),
-      resolved,
+      said,
+      h(
+        "button",
+        { type: "button", class: "retry", onclick: () => retry(entry) },
+        outcome.status === "unknown" ? "Check the chain and retry" : "Retry",
+      ),
     );
   };
 

@@ -108,18 +108,19 @@ export function startPostView(root) {
     open.addEventListener("click", () =>
       invoke("open_post_page", { url }).catch((error) => (open.textContent = messageOf(error))),
     );
-    results.append(
-      h(
-        "p",
-        { class: "published" },
-        reply ? "Reply published: " : "Post published: ",
-        h("code", { class: "published-url" }, url),
-        " ",
-        copy,
-        " ",
-        open,
-      ),
+    const line = h(
+      "p",
+      { class: "published", tabindex: "-1" },
+      reply ? "Reply published: " : "Post published: ",
+      h("code", { class: "published-url" }, url),
+      " ",
+      copy,
+      " ",
+      open,
     );
+    results.append(line);
+    line.scrollIntoView({ block: "nearest" });
+    line.focus({ preventScroll: true });
   };
 
   const setAccounts = (accounts) => {

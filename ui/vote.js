@@ -47,7 +47,7 @@ export function startVoteView(root) {
     reviewAndSend({
       form,
       results,
-      title: `Vote ${Number(weight.value).toFixed(2)} % from ${accountIds.length} account${accountIds.length === 1 ? "" : "s"}?`,
+      title: `${Number(weight.value) < 0 ? "Downvote" : "Vote"} ${Math.abs(Number(weight.value))} % from ${accountIds.length} account${accountIds.length === 1 ? "" : "s"}?`,
       prepare: () =>
         invoke("prepare_vote", { request: { accountIds, link: link.value, weight: basisPoints } }),
     });
