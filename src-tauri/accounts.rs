@@ -21,8 +21,11 @@ pub enum Health {
     Refreshing,
     /// The provider refused the grant, or the token ran out without a refresh token.
     NeedsSignIn,
-    /// The last refresh could not reach the provider.
+    /// The last call could not reach the provider (or its answer was lost).
     ProviderUnreachable,
+    /// The provider answered the last refresh, but with an error of its own (rate limit, a
+    /// page instead of JSON, an unreadable answer): not a refused grant.
+    ProviderError,
 }
 
 impl Health {
@@ -33,6 +36,7 @@ impl Health {
             Health::Refreshing => "refreshing",
             Health::NeedsSignIn => "needs_sign_in",
             Health::ProviderUnreachable => "provider_unreachable",
+            Health::ProviderError => "provider_error",
         }
     }
 
@@ -43,6 +47,7 @@ impl Health {
             Health::Refreshing,
             Health::NeedsSignIn,
             Health::ProviderUnreachable,
+            Health::ProviderError,
         ]
         .into_iter()
         .find(|health| health.id() == id)

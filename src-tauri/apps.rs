@@ -215,6 +215,20 @@ pub struct ValidApp {
 }
 
 impl AppInput {
+    /// Checks a new registration: every field as [`Self::validate`] does, and the client
+    /// secret for an app that asks for `offline` (on an edit, a missing secret keeps the
+    /// stored one, so only a registration must bring it).
+    pub fn validate_registration(self) -> Result<ValidApp> {
+        let valid = self.validate()?;
+        if valid.scopes.flow() == Flow::Code && valid.client_secret.is_none() {
+            return Err(Error::invalid(
+                "client secret",
+                "offline (refresh tokens) uses the code flow, which needs the app's client secret: enter the secret you chose when you registered the app at the provider, or untick offline",
+            ));
+        }
+        Ok(valid)
+    }
+
     /// Checks every field; the first wrong one is reported with what would be right.
     pub fn validate(self) -> Result<ValidApp> {
         let preset = Preset::from_id(self.preset.trim()).ok_or_else(|| {
@@ -344,5 +358,30 @@ mod tests {
                 other => panic!("{field}: {other:?}"),
             }
         }
+    }
+    #[test]
+    fn a_code_flow_registration_needs_the_client_secret() {
+        let without_secret = || AppInput {
+            client_secret: None,
+            ..input("hivesigner", "myapp")
+        };
+        match without_secret().validate_registration() {
+            Err(Error::InvalidInput { field, problem }) => {
+                assert_eq!(field, "client secret");
+                assert!(
+                    problem.contains("code flow") && problem.contains("client secret"),
+                    "{problem}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(input("hivesigner", "myapp").validate_registration().is_ok());
+        // The implicit flow needs no secret; an edit without one keeps the stored secret.
+        let implicit = AppInput {
+            scopes: names(&["posting"]),
+            ..without_secret()
+        };
+        assert!(implicit.validate_registration().is_ok());
+        assert!(without_secret().validate().is_ok());
     }
 }

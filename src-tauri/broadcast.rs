@@ -24,6 +24,7 @@ use crate::hive::signers;
 use crate::oauth::token::{self, CallError};
 use crate::redact::redact;
 use crate::service::Authdeck;
+use crate::session::ProviderSeen;
 
 /// How many accounts of a batch broadcast at the same time.
 pub const BATCH_CONCURRENCY: usize = 4;
@@ -103,9 +104,12 @@ impl Authdeck {
                 return Ok(found);
             }
         }
-        let outcome = self
+        let (outcome, seen) = self
             .broadcast_as(id, &app, &account.username, &outgoing)
             .await;
+        if let Some(seen) = seen {
+            self.record_provider_answer(id, seen).await;
+        }
         let mut entry = ActivityEntry {
             id: ActivityId(0),
             at: self.clock.now(),
@@ -208,17 +212,18 @@ impl Authdeck {
     }
 
     /// The outcome of one broadcast: sent, refused, or unknown when the request went out and
-    /// its answer was lost or unreadable.
+    /// its answer was lost or unreadable; and what it says about the account's token and
+    /// provider (`None` when the provider was not asked, or its answer says nothing of them).
     async fn broadcast_as(
         &self,
         id: AccountId,
         app: &App,
         username: &str,
         outgoing: &Outgoing,
-    ) -> Outcome {
+    ) -> (Outcome, Option<ProviderSeen>) {
         let token = match self.access_token(id).await {
             Ok(token) => token,
-            Err(err) => return failed(err, String::new()),
+            Err(err) => return (failed(err, String::new()), None),
         };
         let request = self.provider_calls.authorized(
             self.provider_calls
@@ -227,26 +232,54 @@ impl Authdeck {
                 .json(&serde_json::json!({ "operations": outgoing.operations })),
             &token,
         );
+        let unreachable = |reason: &str| {
+            Some(ProviderSeen::Unreachable(Error::ProviderUnreachable {
+                provider: app.provider.host(),
+                reason: reason.to_owned(),
+            }))
+        };
         let answer = match token::fetch(request).await {
             Ok(answer) => answer,
-            Err(CallError::AnswerLost(reason)) => return maybe_sent(app, reason, String::new()),
-            Err(err) => return failed(broadcast_error(err.clone(), app, username), raw_of(&err)),
+            Err(CallError::AnswerLost(reason)) => {
+                return (
+                    maybe_sent(app, &reason, String::new()),
+                    unreachable(&reason),
+                )
+            }
+            Err(err) => return refused(err, app, username),
         };
         let succeeded = answer.status.is_success();
         match token::decode::<BroadcastAnswer>(answer) {
-            Ok(answer) => Outcome::Sent {
-                transaction_id: answer
-                    .result
-                    .id
-                    .unwrap_or_else(|| "(no transaction id reported)".to_owned()),
-            },
+            Ok(answer) => (
+                Outcome::Sent {
+                    transaction_id: answer
+                        .result
+                        .id
+                        .unwrap_or_else(|| "(no transaction id reported)".to_owned()),
+                },
+                Some(ProviderSeen::Accepted),
+            ),
             // A success whose body cannot be read: it was most likely broadcast.
             Err(CallError::BadResponse(reason)) if succeeded => {
-                maybe_sent(app, reason.clone(), reason)
+                (maybe_sent(app, &reason, reason.clone()), None)
             }
-            Err(err) => failed(broadcast_error(err.clone(), app, username), raw_of(&err)),
+            Err(err) => refused(err, app, username),
         }
     }
+}
+
+/// A broadcast the provider did not take (or could not be reached for), and what that says
+/// about the token: refused tokens need a sign-in; any other answer means the token works.
+fn refused(err: CallError, app: &App, username: &str) -> (Outcome, Option<ProviderSeen>) {
+    let raw = raw_of(&err);
+    let error = broadcast_error(err, app, username);
+    let seen = match &error {
+        Error::NeedsSignIn { .. } => ProviderSeen::TokenRefused(error.clone()),
+        Error::ProviderUnreachable { .. } => ProviderSeen::Unreachable(error.clone()),
+        Error::ProviderBadResponse { .. } => return (failed(error, raw), None),
+        _ => ProviderSeen::Accepted,
+    };
+    (failed(error, raw), Some(seen))
 }
 
 fn failed(err: Error, raw: String) -> Outcome {
@@ -257,10 +290,10 @@ fn failed(err: Error, raw: String) -> Outcome {
     }
 }
 
-fn maybe_sent(app: &App, reason: String, raw: String) -> Outcome {
+fn maybe_sent(app: &App, reason: &str, raw: String) -> Outcome {
     let err = Error::MaybeSent {
         provider: app.provider.host(),
-        reason,
+        reason: reason.to_owned(),
     };
     Outcome::Unknown {
         code: err.code().to_owned(),
@@ -313,12 +346,26 @@ pub fn broadcast_error(err: CallError, app: &App, username: &str) -> Error {
             provider: app.provider.host(),
             description: description.clone(),
         },
-        ("server_error", 500) => Error::ChainRefused {
+        // The chain's refusals carry its raw RPC error under `response` (the protocol page);
+        // a 500 without one is the provider's own failure, not the chain's.
+        ("server_error", 500) if from_the_chain(&err) => Error::ChainRefused {
             advice: chain_advice(description).to_owned(),
-            description: redact(description).into_owned(),
+            description: redact(description.trim_end_matches(['.', ' '])).into_owned(),
+        },
+        (_, 500..) => Error::ProviderFailed {
+            provider: app.provider.host(),
+            description: description.clone(),
         },
         _ => err.into_error(&app.provider, &app.client_id),
     }
+}
+
+/// Whether a refusal came from the chain: its answer holds the chain's `response`.
+fn from_the_chain(err: &CallError) -> bool {
+    let CallError::Refused { raw, .. } = err else {
+        return false;
+    };
+    serde_json::from_str::<Value>(raw).is_ok_and(|answer| answer.get("response").is_some())
 }
 
 /// What to do about the chain's most common refusals.
@@ -376,6 +423,18 @@ mod tests {
         }
     }
 
+    /// A refusal by the chain, with its raw RPC error under `response`.
+    fn chain(status: u16, description: &str) -> CallError {
+        CallError::Refused {
+            status,
+            error: "server_error".into(),
+            description: description.into(),
+            raw: serde_json::json!({"error": "server_error", "error_description": description,
+                "response": {"name": "RPCError", "message": description}})
+            .to_string(),
+        }
+    }
+
     #[test]
     fn every_documented_broadcast_error_gets_its_own_words() {
         let cases = [
@@ -383,7 +442,8 @@ mod tests {
             (refused(401, "unauthorized_client", "This access_token allow you to broadcast transaction only for the account @alice"), "wrong_account"),
             (refused(401, "unauthorized_client", "The app @myapp doesn't have permission to broadcast for @alice"), "authority_missing"),
             (refused(401, "unauthorized_client", "Broadcaster account doesn't have permission to broadcast for @myapp"), "hivesigner_not_granted"),
-            (refused(500, "server_error", "Voting weight is too small, please accumulate more voting power or steem power."), "chain_refused"),
+            (chain(500, "Voting weight is too small, please accumulate more voting power or steem power."), "chain_refused"),
+            (refused(500, "server_error", "Internal Server Error"), "provider_failed"),
             (refused(501, "server_error", "Request to hived API failed"), "node_failure"),
             (refused(401, "invalid_grant", "The token has invalid role"), "needs_sign_in"),
             (refused(401, "unauthorized_access", "The IP 1.2.3.4 is not authorized"), "ip_not_allowed"),
@@ -406,13 +466,14 @@ mod tests {
         assert!(advice("You have already voted in a similar way.").contains("already voted"));
         assert!(advice("Voting weight is too small").contains("voting power"));
         assert!(advice("something new").contains("retry"));
-        let error = broadcast_error(
-            refused(500, "server_error", "Voting weight is too small"),
-            &app(),
-            "alice",
-        );
+        let error = broadcast_error(chain(500, "Voting weight is too small."), &app(), "alice");
         assert!(error
             .message()
             .contains("The chain refused the transaction: Voting weight is too small."));
+        assert!(
+            !error.message().contains(".."),
+            "one full stop: {}",
+            error.message()
+        );
     }
 }

@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "list_accounts",
     "start_sign_in",
     "cancel_sign_in",
+    "paste_redirect",
     "refresh_account",
     "remove_account",
     "open_provider_page",
@@ -20,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "preview_markdown",
     "list_activity",
     "prepare_retry",
+    "open_external_link",
 ];
 
 fn main() {

@@ -1,6 +1,8 @@
 //! Apps and accounts as the window sees them: registering, editing and removing apps, listing
 //! and removing accounts. Replies carry ids, names, scopes, expiry and health, never a token.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::accounts::{Account, AccountId};
@@ -101,7 +103,7 @@ impl Authdeck {
     /// Registers an app. Its secret, if given, goes to the keyring before the app is recorded
     /// (and is removed again if recording fails).
     pub async fn register_app(&self, input: AppInput) -> Result<AppView> {
-        let valid = input.validate()?;
+        let valid = input.validate_registration()?;
         if self
             .registry
             .find_app(&valid.provider, &valid.client_id)?
@@ -165,6 +167,11 @@ impl Authdeck {
             .delete(&vault::app_secret_key(&app.provider, &app.client_id))
             .await?;
         self.registry.delete_app(id)?;
+        // Its accounts' authority pages stay openable from the removal notice.
+        self.removed_providers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(app.provider.base_url().to_owned());
         self.emit(AppEvent::AccountsChanged);
         Ok(RemovedApp {
             client_id: app.client_id,
@@ -246,6 +253,64 @@ impl Authdeck {
         })
     }
 
+    /// Moves keyring entries from their old names (by provider host, shared by apps on one host)
+    /// to their names by base URL (see [`vault`]), then sets each app's "secret set" flag from
+    /// what the keyring holds. Returns how many entries were written. Meant for every start,
+    /// before anything reads the keyring; with nothing to move it costs one read per app and
+    /// account and one per app for its flag.
+    ///
+    /// For each registered app and account whose new entry is missing and whose old one
+    /// exists, the old secret is written under the new name and read back; the old entry is
+    /// deleted only once every new entry it maps to exists. Apps that shared an old entry
+    /// (same host and client id) each get a copy of it. A failed move keeps the old entry, so
+    /// the next start finishes the job.
+    pub async fn migrate_keyring_entries(&self) -> Result<usize> {
+        let apps = self.registry.apps()?;
+        let mut moves: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for app in &apps {
+            moves
+                .entry(vault::legacy_app_secret_key(&app.provider, &app.client_id))
+                .or_default()
+                .push(vault::app_secret_key(&app.provider, &app.client_id));
+        }
+        for account in self.registry.accounts()? {
+            let app = apps
+                .iter()
+                .find(|app| app.id == account.app_id)
+                .ok_or(Error::AppNotFound)?;
+            moves
+                .entry(vault::legacy_account_key(
+                    &app.provider,
+                    &app.client_id,
+                    &account.username,
+                ))
+                .or_default()
+                .push(vault::account_key(
+                    &app.provider,
+                    &app.client_id,
+                    &account.username,
+                ));
+        }
+        let mut written = 0;
+        for (old_key, new_keys) in moves {
+            written += self.vault.move_entry(&old_key, new_keys).await?;
+        }
+        let mut flags_changed = false;
+        for app in &apps {
+            let key = vault::app_secret_key(&app.provider, &app.client_id);
+            let secret_set = self.vault.app_secret(&key).await?.is_some();
+            if secret_set != app.secret_set {
+                self.registry.set_secret_flag(app.id, secret_set)?;
+                flags_changed = true;
+            }
+        }
+        if written > 0 || flags_changed {
+            tracing::info!(written, flags_changed, "keyring entries migrated");
+            self.emit(AppEvent::AccountsChanged);
+        }
+        Ok(written)
+    }
+
     /// Checks that `url` is a page of a provider Authdeck knows (a preset or a registered
     /// app's provider), so the window can ask to open only those in the system browser.
     pub fn provider_page(&self, url: &str) -> Result<url::Url> {
@@ -257,9 +322,15 @@ impl Authdeck {
         };
         let page = url::Url::parse(url).map_err(|_| refused())?;
         let registered = self.registry.apps()?;
+        let removed = self
+            .removed_providers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let known = registered
             .iter()
             .map(|app| app.provider.base_url().to_owned())
+            .chain(removed)
             .chain(
                 crate::provider::Preset::ALL
                     .iter()

@@ -19,6 +19,7 @@ use crate::compose::{DraftId, DraftView, PostRequest, VoteRequest};
 use crate::error::Error;
 use crate::hive::links::{self, LinkView};
 use crate::markdown;
+use crate::navigation;
 use crate::notices::{Notice, Notices};
 use crate::oauth::authorize::AttemptId;
 use crate::provider::Preset;
@@ -162,9 +163,7 @@ pub fn open_provider_page<R: Runtime>(
     url: String,
 ) -> Reply<()> {
     let page = core(&state)?.provider_page(&url)?;
-    app.opener()
-        .open_url(page.as_str(), None::<&str>)
-        .map_err(|err| Error::Internal(format!("the system browser did not open: {err}")))
+    open_in_browser(&app, page.as_str())
 }
 
 /// Opens a post's page on a known front end (https only) in the system browser.
@@ -172,9 +171,7 @@ pub fn open_provider_page<R: Runtime>(
 pub fn open_post_page<R: Runtime>(app: AppHandle<R>, url: String) -> Reply<()> {
     let page = links::checked_front_end_url(&url)
         .map_err(|err| Error::invalid("link", err.to_string()))?;
-    app.opener()
-        .open_url(page.as_str(), None::<&str>)
-        .map_err(|err| Error::Internal(format!("the system browser did not open: {err}")))
+    open_in_browser(&app, page.as_str())
 }
 
 /// Reads a post link or `@author/permlink` (for the forms' live check): its target (the
@@ -227,4 +224,27 @@ pub async fn prepare_retry(
     activity_id: ActivityId,
 ) -> Reply<DraftView> {
     core(&state)?.prepare_retry(activity_id).await
+}
+
+/// Opens a link the person followed in the post preview (after confirming its full address)
+/// in the system browser. Only absolute `http` and `https` addresses are opened.
+#[tauri::command]
+pub fn open_external_link<R: Runtime>(app: AppHandle<R>, url: String) -> Reply<()> {
+    let link =
+        navigation::external_link(&url).map_err(|problem| Error::invalid("link", problem))?;
+    open_in_browser(&app, link.as_str())
+}
+
+/// Hands `url` (already checked by the caller) to the system browser.
+fn open_in_browser<R: Runtime>(app: &AppHandle<R>, url: &str) -> Reply<()> {
+    app.opener()
+        .open_url(url, None::<&str>)
+        .map_err(|err| Error::Internal(format!("the system browser did not open: {err}")))
+}
+
+/// Completes a waiting sign-in from the address the browser ended on, pasted by the person
+/// (when the redirect did not come back by itself); replies with the added account.
+#[tauri::command]
+pub async fn paste_redirect(state: State<'_, CoreState>, address: String) -> Reply<AccountView> {
+    core(&state)?.complete_pasted(&address).await
 }

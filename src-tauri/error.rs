@@ -36,14 +36,16 @@ pub enum Error {
         /// The app's client id.
         client_id: String,
     },
-    /// The OS keyring cannot be used; nothing was stored.
-    #[error("No usable system keyring: Authdeck keeps tokens and secrets only in the keyring and stored nothing. {detail} Start and unlock a Secret Service keyring (GNOME Keyring, KeePassXC with Secret Service, or KWallet), then try again.")]
+    /// The OS keyring cannot be used.
+    #[error("No usable system keyring, so {failed}: Authdeck keeps tokens and secrets only in the keyring, never in a file. {detail} Start and unlock a Secret Service keyring (GNOME Keyring, KeePassXC with Secret Service, or KWallet), then try again.")]
     KeyringUnavailable {
         /// What the keyring said, redacted.
         detail: String,
+        /// What was not done because of it ("nothing was stored", ...).
+        failed: &'static str,
     },
     /// A keyring entry exists but is not what Authdeck wrote.
-    #[error("A keyring entry of Authdeck is damaged ({detail}). Delete the 'authdeck' entry with your keyring manager (for example Seahorse), then sign in again.")]
+    #[error("A keyring entry of Authdeck is damaged: {detail}. Delete that item (every copy, if there are several) with your keyring manager (for example Seahorse), then sign in again, or enter the app's client secret again if it was the secret.")]
     KeyringEntryDamaged {
         /// Which entry and what is wrong, redacted.
         detail: String,
@@ -55,14 +57,27 @@ pub enum Error {
     #[error("This sign-in answer was already used, so it was refused. Start a new sign-in from Authdeck.")]
     SignInReplayed,
     /// The sign-in was not completed within its time limit.
-    #[error("The sign-in took longer than {minutes} minutes and was closed; nothing was stored. Start it again and approve it in the browser.")]
+    #[error("The sign-in took longer than {} and was closed; nothing was stored. Start it again and approve it in the browser.", duration_words(*.seconds))]
     SignInExpired {
-        /// The time limit, in minutes.
-        minutes: u64,
+        /// The time limit, in seconds; 0 when it is no longer known (a late answer to an
+        /// attempt that already timed out).
+        seconds: u64,
     },
     /// The person cancelled the sign-in in Authdeck.
     #[error("This sign-in was cancelled in Authdeck. Start it again if you still want to add the account.")]
     SignInCancelled,
+    /// The person (or the provider) declined the consent (`error=access_denied`).
+    #[error("The sign-in was declined at {provider}, so nothing was stored. If you meant to add the account, start the sign-in again and choose Approve.")]
+    SignInDenied {
+        /// The provider's host.
+        provider: String,
+    },
+    /// The provider refused the code of a new sign-in.
+    #[error("The provider refused this sign-in's code ({reason}), so nothing was stored. Start the sign-in again; if it keeps happening, check the app's client id and redirect URI at the provider.")]
+    SignInCodeRefused {
+        /// The provider's words, redacted.
+        reason: String,
+    },
     /// The provider's redirect does not carry what the flow needs.
     #[error("The provider's answer is incomplete: {problem}. Start the sign-in again; if it keeps happening, check the app's redirect URI at the provider.")]
     SignInAnswerInvalid {
@@ -165,6 +180,14 @@ pub enum Error {
         /// What to do about it.
         advice: String,
     },
+    /// The provider failed on its own side (HTTP 5xx without the chain's answer).
+    #[error("{provider} had a failure of its own ({description}); the chain was not involved and nothing was broadcast. Try again in a minute; if it keeps happening, check the provider's status.")]
+    ProviderFailed {
+        /// The provider's host.
+        provider: String,
+        /// The provider's words, redacted.
+        description: String,
+    },
     /// The provider's Hive node failed.
     #[error("{provider} could not reach its Hive node ({description}). Nothing was broadcast; try again in a minute.")]
     NodeFailure {
@@ -235,6 +258,8 @@ impl Error {
             Error::SignInReplayed => "signin_replayed",
             Error::SignInExpired { .. } => "signin_expired",
             Error::SignInCancelled => "signin_cancelled",
+            Error::SignInDenied { .. } => "signin_denied",
+            Error::SignInCodeRefused { .. } => "signin_code_refused",
             Error::SignInAnswerInvalid { .. } => "signin_answer_invalid",
             Error::AccountMismatch { .. } => "account_mismatch",
             Error::TokenForOtherApp { .. } => "token_for_other_app",
@@ -249,6 +274,7 @@ impl Error {
             Error::AuthorityMissing { .. } => "authority_missing",
             Error::HivesignerNotGranted { .. } => "hivesigner_not_granted",
             Error::ChainRefused { .. } => "chain_refused",
+            Error::ProviderFailed { .. } => "provider_failed",
             Error::NodeFailure { .. } => "node_failure",
             Error::ChainUnreadable { .. } => "chain_unreadable",
             Error::MaybeSent { .. } => "may_have_been_sent",
@@ -300,6 +326,25 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
+/// A time limit in words for a message: "25 seconds", "1 minute", "1 minute 30 seconds",
+/// "10 minutes", "2 hours"; 0 (a limit no longer known) reads "its time limit".
+pub fn duration_words(seconds: u64) -> String {
+    if seconds == 0 {
+        return "its time limit".to_owned();
+    }
+    let parts = [
+        (seconds / 3600, "hour"),
+        (seconds % 3600 / 60, "minute"),
+        (seconds % 60, "second"),
+    ];
+    parts
+        .into_iter()
+        .filter(|(count, _)| *count > 0)
+        .map(|(count, unit)| format!("{count} {unit}{}", if count == 1 { "" } else { "s" }))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Results of the core modules.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -319,6 +364,28 @@ mod tests {
         let input = serde_json::to_value(Error::invalid("client id", "too short")).unwrap();
         assert_eq!(input["field"], "client id");
         assert_eq!(input["message"], "client id: too short");
+    }
+
+    #[test]
+    fn time_limits_read_in_the_units_that_fit() {
+        for (seconds, words) in [
+            (25, "25 seconds"),
+            (60, "1 minute"),
+            (90, "1 minute 30 seconds"),
+            (600, "10 minutes"),
+            (1, "1 second"),
+            (3_600, "1 hour"),
+            (7_260, "2 hours 1 minute"),
+            (0, "its time limit"),
+        ] {
+            assert_eq!(duration_words(seconds), words, "{seconds} s");
+        }
+        let message = Error::SignInExpired { seconds: 25 }.message();
+        assert!(
+            message.contains("took longer than 25 seconds and"),
+            "{message}"
+        );
+        assert!(!message.contains("0 minutes"), "{message}");
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod events;
 pub mod hive;
 pub mod logging;
 pub mod markdown;
+pub mod navigation;
 pub mod notices;
 pub mod oauth;
 pub mod provider;
@@ -87,6 +88,7 @@ pub fn configure<R: Runtime>(
     builder
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(navigation_guard())
         .manage(Notices::default())
         .invoke_handler(tauri::generate_handler![
             commands::take_notices,
@@ -98,6 +100,7 @@ pub fn configure<R: Runtime>(
             commands::list_accounts,
             commands::start_sign_in,
             commands::cancel_sign_in,
+            commands::paste_redirect,
             commands::refresh_account,
             commands::remove_account,
             commands::open_provider_page,
@@ -109,6 +112,7 @@ pub fn configure<R: Runtime>(
             commands::preview_markdown,
             commands::list_activity,
             commands::prepare_retry,
+            commands::open_external_link,
         ])
         .setup(move |app| {
             if integration == Integration::Desktop {
@@ -128,8 +132,30 @@ pub fn configure<R: Runtime>(
         })
 }
 
+/// Keeps the window on the app's own pages ([`navigation::is_app_page`]): a link or a script
+/// that would load anything else is refused and logged by scheme and host only.
+fn navigation_guard<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    tauri::plugin::Builder::new("navigation-guard")
+        .on_navigation(|webview, url| {
+            let dev_server = if tauri::is_dev() {
+                webview.config().build.dev_url.as_ref()
+            } else {
+                None
+            };
+            let allowed = navigation::is_app_page(url, dev_server);
+            if !allowed {
+                tracing::info!(
+                    to = %navigation::origin_for_log(url),
+                    "refused to take the window away from the app"
+                );
+            }
+            allowed
+        })
+        .build()
+}
+
 /// Builds the core: the keyring and the registry file for the desktop app, in-memory stores
-/// for headless tests. Starts the background refresher on the desktop.
+/// for headless tests. Starts the background refresher and health checker on the desktop.
 fn start_core<R: Runtime>(
     app: &AppHandle<R>,
     integration: Integration,
@@ -154,7 +180,17 @@ fn start_core<R: Runtime>(
         settings: Settings::from_env(),
     })?;
     if integration == Integration::Desktop {
-        tauri::async_runtime::spawn(core.clone().run_refresher());
+        let refresher = core.clone();
+        tauri::async_runtime::spawn(async move {
+            // Entries move to their current names before anything reads them.
+            match refresher.migrate_keyring_entries().await {
+                Ok(0) => {}
+                Ok(moved) => tracing::info!(moved, "keyring entries moved to their new names"),
+                Err(err) => tracing::warn!("keyring entries could not be moved yet: {err}"),
+            }
+            refresher.run_refresher().await
+        });
+        tauri::async_runtime::spawn(core.clone().run_health_checks());
     }
     Ok(core)
 }
@@ -258,9 +294,27 @@ fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
 
 /// Development builds are not installed, so nothing tells the desktop that `authdeck://`
 /// opens them: register the scheme for the current user. Installed packages declare it in
-/// their `.desktop` file instead.
+/// their `.desktop` file instead, so an installed copy (even a debug `.deb`) registers nothing
+/// ([`deep_link::should_register`]). On Linux Authdeck writes the handler itself
+/// ([`deep_link::register_development_handler`]: an `Exec` the generic `xdg-open` can run);
+/// on Windows the deep-link plugin writes the registry keys.
 fn register_scheme_in_development<R: Runtime>(app: &AppHandle<R>) {
-    #[cfg(all(debug_assertions, any(target_os = "linux", windows)))]
+    let exe = match tauri::utils::platform::current_exe() {
+        Ok(exe) => exe,
+        Err(err) => {
+            tracing::warn!("could not register the authdeck:// scheme: no executable path: {err}");
+            return;
+        }
+    };
+    if !deep_link::should_register(&exe, cfg!(debug_assertions)) {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    match deep_link::register_development_handler(&exe) {
+        Ok(entry) => tracing::info!("registered authdeck:// with {}", entry.display()),
+        Err(err) => tracing::warn!("could not register the authdeck:// scheme: {err}"),
+    }
+    #[cfg(windows)]
     if let Err(err) = app.deep_link().register_all() {
         tracing::warn!("could not register the authdeck:// scheme: {err}");
     }

@@ -3,6 +3,10 @@
 //! The level comes from `AUTHDECK_LOG` (an `EnvFilter` directive such as `debug` or
 //! `authdeck=trace`), `info` by default. Each formatted line passes through
 //! [`crate::redact::redact`] before it reaches any writer, so no call site can leak a secret.
+//!
+//! The HTML parser behind the markdown preview (`html5ever`, via `ammonia`) quotes the document
+//! it parses in its debug output, so those targets stay at `warn` (see [`QUIET_TARGETS`]) unless
+//! `AUTHDECK_LOG` names one of them itself (`debug,html5ever=trace`).
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -18,6 +22,13 @@ use crate::redact::redact;
 /// The environment variable that sets the log filter.
 pub const LOG_FILTER_VAR: &str = "AUTHDECK_LOG";
 
+/// The filter used when `AUTHDECK_LOG` is unset, empty or not understood.
+pub const DEFAULT_LEVEL: &str = "info";
+
+/// Targets that quote previewed post bodies when they log at debug or trace level: they are held
+/// at `warn` (or lower, when the filter asks for less everywhere) unless named explicitly.
+pub const QUIET_TARGETS: [&str; 3] = ["html5ever", "markup5ever", "ammonia"];
+
 /// Log files are named `authdeck.<date>.log`; this many days are kept.
 pub const KEPT_LOG_FILES: usize = 14;
 
@@ -26,8 +37,10 @@ pub const KEPT_LOG_FILES: usize = 14;
 /// Also routes panic messages through the log, so they are redacted like any other line.
 /// Calling it a second time changes nothing and returns `None`.
 pub fn init(log_dir: Option<&Path>) -> Option<PathBuf> {
+    let wanted = std::env::var(LOG_FILTER_VAR).ok();
+    let (filter, understood) = build_filter(wanted.as_deref());
     let filter =
-        || EnvFilter::try_from_env(LOG_FILTER_VAR).unwrap_or_else(|_| EnvFilter::new("info"));
+        || EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new(filter_directives(None)));
     let stderr = tracing_subscriber::fmt::layer()
         .with_ansi(io::stderr().is_terminal())
         .with_writer(Redacting(io::stderr))
@@ -52,11 +65,64 @@ pub fn init(log_dir: Option<&Path>) -> Option<PathBuf> {
         return None;
     }
     install_panic_hook();
+    if !understood {
+        tracing::warn!("{LOG_FILTER_VAR} was not understood; logging at {DEFAULT_LEVEL}");
+    }
     if let Some(err) = file_error {
         tracing::warn!("logging to stderr only: could not open the log directory: {err}");
         return None;
     }
     log_dir.map(Path::to_path_buf)
+}
+
+/// The filter directives for `wanted` (the value of `AUTHDECK_LOG`, if any): `wanted` itself, or
+/// [`DEFAULT_LEVEL`], then `target=warn` for each of [`QUIET_TARGETS`] that it does not name.
+/// When the filter's general level is `error` or `off`, the quiet targets get that level instead.
+pub fn filter_directives(wanted: Option<&str>) -> String {
+    let wanted = wanted.map(str::trim).filter(|w| !w.is_empty());
+    let mut directives = wanted.unwrap_or(DEFAULT_LEVEL).to_string();
+    let parts: Vec<&str> = directives.split(',').map(str::trim).collect();
+    let named = |target: &str| {
+        parts.iter().any(|part| {
+            let name = part.split(['[', '=']).next().unwrap_or("").trim();
+            name == target
+        })
+    };
+    // The last bare level wins in `EnvFilter`, as it does here.
+    let general = parts
+        .iter()
+        .rev()
+        .find_map(|part| {
+            let level = part.to_ascii_lowercase();
+            ["off", "error", "warn", "info", "debug", "trace"]
+                .contains(&level.as_str())
+                .then_some(level)
+        })
+        .unwrap_or_default();
+    let quiet_level = match general.as_str() {
+        "off" | "error" => general.as_str(),
+        _ => "warn",
+    };
+    let added: Vec<String> = QUIET_TARGETS
+        .iter()
+        .filter(|target| !named(target))
+        .map(|target| format!("{target}={quiet_level}"))
+        .collect();
+    for directive in added {
+        directives.push(',');
+        directives.push_str(&directive);
+    }
+    directives
+}
+
+/// The directives to use and whether `wanted` was understood (if not, the default is used).
+fn build_filter(wanted: Option<&str>) -> (String, bool) {
+    let directives = filter_directives(wanted);
+    if EnvFilter::try_new(&directives).is_ok() {
+        (directives, true)
+    } else {
+        (filter_directives(None), false)
+    }
 }
 
 fn open_rolling_file(dir: &Path) -> Result<RollingFileAppender, Box<dyn std::error::Error>> {
@@ -175,5 +241,68 @@ mod tests {
         for secret in ["abc123", "xyz", "short-secret"] {
             assert!(!text.contains(secret), "{secret} leaked: {text}");
         }
+    }
+
+    #[test]
+    fn default_and_debug_filters_keep_the_html_parser_quiet() {
+        let quiet = "html5ever=warn,markup5ever=warn,ammonia=warn";
+        assert_eq!(filter_directives(None), format!("info,{quiet}"));
+        assert_eq!(filter_directives(Some("  ")), format!("info,{quiet}"));
+        assert_eq!(filter_directives(Some("debug")), format!("debug,{quiet}"));
+        assert_eq!(
+            filter_directives(Some("authdeck=trace")),
+            format!("authdeck=trace,{quiet}")
+        );
+        assert_eq!(
+            filter_directives(Some("debug,html5ever::tokenizer=trace")),
+            format!("debug,html5ever::tokenizer=trace,{quiet}")
+        );
+        assert_eq!(
+            filter_directives(Some("error")),
+            "error,html5ever=error,markup5ever=error,ammonia=error"
+        );
+        assert_eq!(
+            build_filter(Some("debug")),
+            (format!("debug,{quiet}"), true)
+        );
+        assert_eq!(
+            build_filter(Some("no such=level=x")),
+            (format!("info,{quiet}"), false)
+        );
+    }
+
+    #[test]
+    fn html_parser_targets_named_explicitly_are_left_as_asked() {
+        assert_eq!(
+            filter_directives(Some("debug,html5ever=trace")),
+            "debug,html5ever=trace,markup5ever=warn,ammonia=warn"
+        );
+        assert_eq!(
+            filter_directives(Some("ammonia=debug,markup5ever[span]=info")),
+            "ammonia=debug,markup5ever[span]=info,html5ever=warn"
+        );
+    }
+
+    #[test]
+    fn debug_logging_drops_the_html_parsers_debug_lines() {
+        let captured = Captured::default();
+        let (directives, _) = build_filter(Some("debug"));
+        let subscriber = tracing_subscriber::registry().with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(Redacting(captured.clone()))
+                .with_filter(EnvFilter::new(directives)),
+        );
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::debug!(target: "html5ever::tree_builder", "quoting the draft body");
+            tracing::debug!(target: "markup5ever::interface", "quoting the draft body");
+            tracing::trace!(target: "ammonia", "quoting the draft body");
+            tracing::warn!(target: "html5ever::tokenizer", "parser warning kept");
+            tracing::debug!(target: "authdeck::compose", "own debug line kept");
+        });
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(!text.contains("draft body"), "{text}");
+        assert!(text.contains("parser warning kept"), "{text}");
+        assert!(text.contains("own debug line kept"), "{text}");
     }
 }

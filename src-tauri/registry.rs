@@ -325,6 +325,18 @@ impl Registry {
         })
     }
 
+    /// Ends every "refreshing" left by an app that stopped during a refresh: nothing is in
+    /// flight at start-up, so those accounts are fresh until a refresh says otherwise (the
+    /// refresher looks at them first thing). Returns how many there were.
+    pub fn reset_refreshing(&self) -> Result<usize> {
+        self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE accounts SET health = ?1, health_detail = NULL WHERE health = ?2",
+                params![Health::Fresh.id(), Health::Refreshing.id()],
+            )?)
+        })
+    }
+
     /// One account.
     pub fn account(&self, id: AccountId) -> Result<Account> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1");

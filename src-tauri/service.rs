@@ -59,30 +59,55 @@ pub const REFRESH_INTERVAL_VAR: &str = "AUTHDECK_REFRESH_INTERVAL_SECS";
 /// See [`REFRESH_INTERVAL_VAR`].
 pub const SIGN_IN_TIMEOUT_VAR: &str = "AUTHDECK_SIGN_IN_TIMEOUT_SECS";
 
+/// The longest sign-in wait [`SIGN_IN_TIMEOUT_VAR`] may ask for: one day. A larger value is
+/// lowered to it, with a warning (a deadline far in the future would also overflow).
+pub const MAX_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
 impl Settings {
     /// The defaults, with [`REFRESH_INTERVAL_VAR`] and [`SIGN_IN_TIMEOUT_VAR`] applied when
-    /// they hold a positive whole number of seconds (anything else is ignored, with a warning),
-    /// and the API nodes of [`crate::chain::HIVE_NODES_VAR`] and
-    /// [`crate::chain::STEEM_NODES_VAR`].
+    /// they hold a positive whole number of seconds (anything else is ignored, with a warning;
+    /// a sign-in timeout above [`MAX_SIGN_IN_TIMEOUT`] is lowered to it, with a warning), and
+    /// the API nodes of [`crate::chain::HIVE_NODES_VAR`] and [`crate::chain::STEEM_NODES_VAR`].
     pub fn from_env() -> Self {
         let seconds = |name: &str| {
             let value = std::env::var(name).ok()?;
-            match value.trim().parse::<u64>() {
-                Ok(seconds) if seconds > 0 => Some(Duration::from_secs(seconds)),
-                _ => {
-                    tracing::warn!("ignoring {name}={value:?}: not a positive number of seconds");
-                    None
-                }
-            }
+            env_seconds(name, &value)
         };
         let defaults = Self::default();
         Self {
             refresh_interval: seconds(REFRESH_INTERVAL_VAR).unwrap_or(defaults.refresh_interval),
-            sign_in_timeout: seconds(SIGN_IN_TIMEOUT_VAR).unwrap_or(defaults.sign_in_timeout),
+            sign_in_timeout: seconds(SIGN_IN_TIMEOUT_VAR)
+                .map(sign_in_timeout_within_cap)
+                .unwrap_or(defaults.sign_in_timeout),
             nodes: NodeList::from_env(),
             ..defaults
         }
     }
+}
+
+/// The value of the variable `name` as a positive whole number of seconds, or `None` (with a
+/// warning) when it is not one.
+fn env_seconds(name: &str, value: &str) -> Option<Duration> {
+    match value.trim().parse::<u64>() {
+        Ok(seconds) if seconds > 0 => Some(Duration::from_secs(seconds)),
+        _ => {
+            tracing::warn!("ignoring {name}={value:?}: not a positive number of seconds");
+            None
+        }
+    }
+}
+
+/// `timeout`, lowered to [`MAX_SIGN_IN_TIMEOUT`] (with a warning) when it is longer.
+fn sign_in_timeout_within_cap(timeout: Duration) -> Duration {
+    if timeout <= MAX_SIGN_IN_TIMEOUT {
+        return timeout;
+    }
+    tracing::warn!(
+        "{SIGN_IN_TIMEOUT_VAR}={} is longer than a sign-in can sensibly wait; using {} seconds",
+        timeout.as_secs(),
+        MAX_SIGN_IN_TIMEOUT.as_secs()
+    );
+    MAX_SIGN_IN_TIMEOUT
 }
 
 /// What the core is built from.
@@ -113,11 +138,20 @@ pub struct Authdeck {
     pub(crate) drafts: crate::compose::Drafts,
     hive_nodes: ChainClient,
     steem_nodes: ChainClient,
+    /// Base URLs of providers whose apps were removed in this run (their pages stay known).
+    pub(crate) removed_providers: Mutex<Vec<String>>,
 }
 
 impl Authdeck {
     /// Builds the core from its parts.
     pub fn new(parts: Parts) -> Result<Arc<Self>> {
+        let interrupted = parts.registry.reset_refreshing()?;
+        if interrupted > 0 {
+            tracing::info!(
+                interrupted,
+                "refreshes interrupted by the last stop were reset"
+            );
+        }
         Ok(Arc::new(Self {
             provider_calls: TokenClient::new(parts.settings.http_timeout)?,
             hive_nodes: ChainClient::new(
@@ -139,6 +173,7 @@ impl Authdeck {
             listeners: Mutex::default(),
             sessions: Sessions::default(),
             drafts: crate::compose::Drafts::default(),
+            removed_providers: Mutex::default(),
         }))
     }
 
@@ -171,5 +206,23 @@ impl Authdeck {
             .ok_or_else(|| crate::error::Error::SecretMissing {
                 client_id: app.client_id.clone(),
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_in_timeouts_are_capped_at_a_day() {
+        let timeout =
+            |value: &str| env_seconds(SIGN_IN_TIMEOUT_VAR, value).map(sign_in_timeout_within_cap);
+        assert_eq!(timeout("600"), Some(Duration::from_secs(600)));
+        assert_eq!(timeout("86400"), Some(MAX_SIGN_IN_TIMEOUT));
+        assert_eq!(timeout("86401"), Some(MAX_SIGN_IN_TIMEOUT));
+        assert_eq!(timeout("18446744073709551615"), Some(MAX_SIGN_IN_TIMEOUT));
+        assert_eq!(timeout("99999999999999999999"), None);
+        assert_eq!(timeout("0"), None);
+        assert_eq!(timeout("soon"), None);
     }
 }

@@ -4,8 +4,16 @@
 //! callers ask at the same moment (each account has one async lock; whoever holds it refreshes,
 //! the others then find the fresh token), writes the new tokens to the keyring before anyone
 //! uses them, and moves the account's health: refreshing, fresh, needs sign-in (the provider
-//! refused the grant, or an implicit sign-in ran out), provider unreachable (after retries).
-//! The background refresher runs the same path for accounts nearing expiry.
+//! refused the grant, or an implicit sign-in ran out), provider unreachable (no answer),
+//! provider error (it answered, but not with tokens). The background refresher runs the same
+//! path for accounts nearing expiry.
+//!
+//! A failed refresh is shared: the callers waiting behind it get its failure instead of each
+//! asking again, and for a while after it (a back-off that doubles, from
+//! [`FIRST_BACKOFF_SECONDS`] to [`MAX_BACKOFF_SECONDS`]) a still-valid token is handed out at
+//! once without another try. A refused grant stays refused until the account signs in again.
+//! Broadcast answers feed health too ([`ProviderSeen`]), and accounts whose provider was
+//! unreachable are checked again by themselves ([`Authdeck::recheck_unreachable`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -22,7 +30,91 @@ use crate::oauth::token::{CallError, ClientCredentials, TokenGrant};
 use crate::service::Authdeck;
 use crate::vault::{self, AccountSecrets};
 
-type Slot = Arc<AsyncMutex<Option<AccountSecrets>>>;
+/// The first wait after a failed refresh or an unreachable provider; doubled after each
+/// further failure.
+pub const FIRST_BACKOFF_SECONDS: i64 = 30;
+/// The longest wait between two tries.
+pub const MAX_BACKOFF_SECONDS: i64 = 15 * 60;
+
+/// What a slot keeps: the tokens as last read, and the last failure while it counts.
+#[derive(Default)]
+pub(crate) struct SlotState {
+    secrets: Option<AccountSecrets>,
+    failure: Option<Failure>,
+}
+
+/// A failed refresh (or an unreachable provider), shared until `retry_at`.
+#[derive(Clone)]
+struct Failure {
+    error: Error,
+    retry_at: UnixSeconds,
+    streak: u32,
+    /// A refresh failed (not a broadcast): only a refresh clears it.
+    of_refresh: bool,
+}
+
+impl Failure {
+    /// The failure after `previous` (if any) at `now`: a refused grant waits for a sign-in,
+    /// anything else backs off.
+    fn after(
+        previous: Option<&Failure>,
+        error: Error,
+        now: UnixSeconds,
+        of_refresh: bool,
+    ) -> Failure {
+        let streak = previous
+            .map_or(0, |failure| failure.streak)
+            .saturating_add(1);
+        let wait = if health_after(&error) == Some(Health::NeedsSignIn) {
+            i64::MAX
+        } else {
+            backoff(streak)
+        };
+        Failure {
+            error,
+            retry_at: now.saturating_add(wait),
+            streak,
+            of_refresh,
+        }
+    }
+}
+
+/// The wait after the `streak`-th failure in a row.
+pub fn backoff(streak: u32) -> i64 {
+    let doublings = streak.saturating_sub(1).min(16);
+    FIRST_BACKOFF_SECONDS
+        .saturating_mul(1 << doublings)
+        .min(MAX_BACKOFF_SECONDS)
+}
+
+/// The health a failed provider call leaves an account in (`None`: not the provider's doing,
+/// health stays as it was).
+fn health_after(err: &Error) -> Option<Health> {
+    match err {
+        Error::NeedsSignIn { .. }
+        | Error::WrongClientSecret { .. }
+        | Error::SecretMissing { .. }
+        | Error::AccountMismatch { .. } => Some(Health::NeedsSignIn),
+        Error::ProviderUnreachable { .. } => Some(Health::ProviderUnreachable),
+        Error::KeyringUnavailable { .. }
+        | Error::KeyringEntryDamaged { .. }
+        | Error::Storage { .. } => None,
+        _ => Some(Health::ProviderError),
+    }
+}
+
+/// What a broadcast learned about an account's token and provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderSeen {
+    /// The provider took the token (whatever the chain then said).
+    Accepted,
+    /// The provider no longer accepts the token.
+    TokenRefused(Error),
+    /// The provider could not be reached, or its answer was lost.
+    Unreachable(Error),
+}
+
+type Slot = Arc<AsyncMutex<SlotState>>;
 
 /// Per-account locks, each guarding the account's tokens as last read from the keyring.
 #[derive(Default)]
@@ -86,9 +178,12 @@ impl Authdeck {
         secrets: AccountSecrets,
     ) -> Result<()> {
         let slot = self.sessions.slot(id);
-        let mut cached = slot.lock().await;
+        let mut state = slot.lock().await;
         self.vault.store_account(key, &secrets).await?;
-        *cached = Some(secrets);
+        *state = SlotState {
+            secrets: Some(secrets),
+            failure: None,
+        };
         Ok(())
     }
 
@@ -97,7 +192,7 @@ impl Authdeck {
     pub(crate) async fn hold_session(
         &self,
         id: AccountId,
-    ) -> tokio::sync::OwnedMutexGuard<Option<AccountSecrets>> {
+    ) -> tokio::sync::OwnedMutexGuard<SlotState> {
         self.sessions.slot(id).lock_owned().await
     }
 
@@ -108,14 +203,14 @@ impl Authdeck {
 
     async fn token(&self, id: AccountId, force: bool) -> Result<SecretString> {
         let slot = self.sessions.slot(id);
-        let mut cached = slot.lock().await;
+        let mut state = slot.lock().await;
         let account = self.registry.account(id)?;
         let app = self.registry.app(account.app_id)?;
         let key = vault::account_key(&app.provider, &app.client_id, &account.username);
-        if cached.is_none() {
-            *cached = self.vault.account(&key).await?;
+        if state.secrets.is_none() {
+            state.secrets = self.vault.account(&key).await?;
         }
-        let Some(current) = cached.clone() else {
+        let Some(current) = state.secrets.clone() else {
             return Err(self.needs_sign_in(&account, "no tokens are stored for it"));
         };
         let now = self.clock.now();
@@ -132,9 +227,28 @@ impl Authdeck {
                 "its 7-day sign-in ran out and implicit sign-ins cannot be refreshed",
             ));
         };
+        let still_valid = now < current.expires_at;
+        // A recent failure is shared: no new request while its back-off lasts.
+        if let Some(failure) = state
+            .failure
+            .as_ref()
+            .filter(|f| !force && now < f.retry_at)
+        {
+            let refused = health_after(&failure.error) == Some(Health::NeedsSignIn);
+            if still_valid && !refused {
+                return Ok(current.access_token);
+            }
+            return Err(failure.error.clone());
+        }
 
         self.set_health(&account, Health::Refreshing, None);
-        let refreshed = match self.refresh_with_retries(&app, &refresh_token).await {
+        // With a token still good, one try is enough: the back-off tries again later.
+        let tries = if still_valid && !force {
+            1
+        } else {
+            self.settings.retry_attempts
+        };
+        let refreshed = match self.refresh_with_retries(&app, &refresh_token, tries).await {
             Ok(grant) if grant.username != account.username => Err(Error::AccountMismatch {
                 expected: account.username.clone(),
                 reported: grant.username,
@@ -147,7 +261,7 @@ impl Authdeck {
                     access_token: grant.access_token,
                     refresh_token: grant.refresh_token.or(Some(refresh_token)),
                     issued_at: now,
-                    expires_at: now + grant.expires_in as i64,
+                    expires_at: crate::oauth::token::expiry_after(now, grant.expires_in),
                 };
                 // The keyring first: the old tokens are replaced only once the new are safe.
                 // If that fails the old tokens stay in use (the provider keeps honouring them).
@@ -157,23 +271,30 @@ impl Authdeck {
                 }
                 self.registry
                     .record_refresh(id, new.issued_at, new.expires_at)?;
-                *cached = Some(new.clone());
+                *state = SlotState {
+                    secrets: Some(new.clone()),
+                    failure: None,
+                };
                 self.emit(AppEvent::AccountsChanged);
                 tracing::info!(account = id.0, "refreshed the access token");
                 Ok(new.access_token)
             }
             Err(err) => {
-                let health = match err {
-                    Error::NeedsSignIn { .. }
-                    | Error::WrongClientSecret { .. }
-                    | Error::SecretMissing { .. }
-                    | Error::AccountMismatch { .. } => Health::NeedsSignIn,
-                    _ => Health::ProviderUnreachable,
+                let health = health_after(&err).unwrap_or(account.health);
+                let health = if health == Health::Refreshing {
+                    Health::Fresh
+                } else {
+                    health
                 };
                 self.set_health(&account, health, Some(&err.message()));
                 tracing::warn!(account = id.0, code = err.code(), "refresh failed");
-                let still_valid = now < current.expires_at;
-                if health == Health::ProviderUnreachable && still_valid && !force {
+                state.failure = Some(Failure::after(
+                    state.failure.as_ref(),
+                    err.clone(),
+                    now,
+                    true,
+                ));
+                if health != Health::NeedsSignIn && still_valid && !force {
                     return Ok(current.access_token);
                 }
                 Err(err)
@@ -181,10 +302,134 @@ impl Authdeck {
         }
     }
 
+    /// Records what a broadcast learned: a token the provider took clears an earlier
+    /// failure; a refused token needs a sign-in; an unreachable provider is checked again
+    /// later by [`Authdeck::recheck_unreachable`].
+    pub async fn record_provider_answer(&self, id: AccountId, seen: ProviderSeen) {
+        self.note_answer(id, seen, false).await;
+    }
+
+    /// [`Self::record_provider_answer`]; `settles_refresh`: the answer also ends a failed
+    /// refresh's back-off (the health checker asked the provider itself).
+    async fn note_answer(&self, id: AccountId, seen: ProviderSeen, settles_refresh: bool) {
+        let Ok(account) = self.registry.account(id) else {
+            return;
+        };
+        let slot = self.sessions.slot(id);
+        let mut state = slot.lock().await;
+        let now = self.clock.now();
+        match seen {
+            // The token works; a failed refresh still backs off until a refresh succeeds.
+            ProviderSeen::Accepted => {
+                if state.failure.as_ref().is_some_and(|f| f.of_refresh) && !settles_refresh {
+                    return;
+                }
+                state.failure = None;
+                if account.health != Health::Fresh {
+                    self.set_health(&account, Health::Fresh, None);
+                }
+            }
+            ProviderSeen::TokenRefused(err) | ProviderSeen::Unreachable(err) => {
+                let health = health_after(&err).unwrap_or(account.health);
+                self.set_health(&account, health, Some(&err.message()));
+                state.failure = Some(Failure::after(state.failure.as_ref(), err, now, false));
+            }
+        }
+    }
+
+    /// One pass of the health checker: each account whose provider was unreachable, and whose
+    /// back-off is over, is asked about again (a refresh when due, else `/api/me` with its
+    /// token); health follows the answer. Returns how many accounts were asked about.
+    pub async fn recheck_unreachable(&self) -> usize {
+        let accounts = match self.registry.accounts() {
+            Ok(accounts) => accounts,
+            Err(err) => {
+                tracing::warn!("the health checker could not list accounts: {err}");
+                return 0;
+            }
+        };
+        let mut asked = 0;
+        for account in accounts.iter().filter(|a| {
+            matches!(
+                a.health,
+                Health::ProviderUnreachable | Health::ProviderError
+            )
+        }) {
+            if self.probe(account).await {
+                asked += 1;
+            }
+        }
+        asked
+    }
+
+    /// Asks the provider about `account` unless its back-off lasts; `true` when it asked.
+    async fn probe(&self, account: &Account) -> bool {
+        let now = self.clock.now();
+        let margin = self.settings.refresh_margin.as_secs() as i64;
+        let slot = self.sessions.slot(account.id);
+        let state = slot.lock().await;
+        if state.failure.as_ref().is_some_and(|f| now < f.retry_at) {
+            return false;
+        }
+        let current = state.secrets.clone();
+        drop(state);
+        let current = match current {
+            Some(current) => current,
+            None => {
+                let Ok(app) = self.registry.app(account.app_id) else {
+                    return false;
+                };
+                let key = vault::account_key(&app.provider, &app.client_id, &account.username);
+                match self.vault.account(&key).await {
+                    Ok(Some(secrets)) => secrets,
+                    _ => return false,
+                }
+            }
+        };
+        if due_for_refresh(current.issued_at, current.expires_at, now, margin) {
+            let _ = self.token(account.id, false).await;
+            return true;
+        }
+        let Ok(app) = self.registry.app(account.app_id) else {
+            return false;
+        };
+        let seen = match self
+            .provider_calls
+            .me(&app.provider, &current.access_token)
+            .await
+        {
+            Ok(_) => ProviderSeen::Accepted,
+            Err(err) => {
+                let err = err.into_error(&app.provider, &app.client_id);
+                match health_after(&err) {
+                    Some(Health::ProviderUnreachable) => ProviderSeen::Unreachable(err),
+                    _ => ProviderSeen::TokenRefused(err),
+                }
+            }
+        };
+        self.note_answer(account.id, seen, true).await;
+        true
+    }
+
+    /// Runs the health checker forever: a pass every [`FIRST_BACKOFF_SECONDS`] (each account
+    /// keeps its own back-off).
+    pub async fn run_health_checks(self: Arc<Self>) {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(FIRST_BACKOFF_SECONDS as u64)).await;
+            let asked = self.recheck_unreachable().await;
+            if asked > 0 {
+                tracing::info!(asked, "health check pass");
+            }
+        }
+    }
+
+    /// Trades the refresh token for new tokens, trying up to `tries` times when the provider
+    /// does not answer or fails on its side.
     async fn refresh_with_retries(
         &self,
         app: &App,
         refresh_token: &SecretString,
+        tries: u32,
     ) -> Result<TokenGrant> {
         let secret = self.app_secret(app).await?;
         let credentials = ClientCredentials {
@@ -193,17 +438,17 @@ impl Authdeck {
         };
         let scope = app.scopes.request_string();
         let mut delay = self.settings.retry_first_delay;
-        let mut tries = 1;
+        let mut tried = 1;
         loop {
             let result = self
                 .provider_calls
                 .refresh(&app.provider, credentials, refresh_token, &scope)
                 .await;
             match result {
-                Err(err) if err.is_transient() && tries < self.settings.retry_attempts => {
+                Err(err) if err.is_transient() && tried < tries => {
                     tokio::time::sleep(delay).await;
                     delay *= 2;
-                    tries += 1;
+                    tried += 1;
                 }
                 other => {
                     return other

@@ -75,7 +75,8 @@ impl Authdeck {
             &state,
         )?;
         let now = self.clock.now();
-        let deadline = now + self.settings.sign_in_timeout.as_secs() as i64;
+        let deadline =
+            crate::oauth::token::expiry_after(now, self.settings.sign_in_timeout.as_secs());
         self.attempts.insert(Attempt {
             id,
             app_id,
@@ -145,6 +146,48 @@ impl Authdeck {
         result
     }
 
+    /// Completes a sign-in from an address the person pasted (the one their browser ended on,
+    /// when the redirect did not come back by itself). Only the two shapes a real redirect
+    /// has are taken: an `authdeck://callback?...` link, or this sign-in's loopback address
+    /// `http://127.0.0.1:<its port>/callback?...`; the answer then goes through
+    /// [`Self::complete_sign_in`], so the same parser and state check apply, and the
+    /// attempt's listener is closed when it completes.
+    pub async fn complete_pasted(&self, address: &str) -> Result<AccountView> {
+        let address = address.trim();
+        self.check_pasted_shape(address)?;
+        self.complete_sign_in(address).await
+    }
+
+    /// Refuses a pasted address that is neither an `authdeck://callback?...` link nor the
+    /// loopback redirect of a waiting sign-in (its listener's `redirect_uri` and a query).
+    fn check_pasted_shape(&self, address: &str) -> Result<()> {
+        if crate::deep_link::check(address).is_ok() {
+            return Ok(());
+        }
+        let loopback_shaped = url::Url::parse(address).is_ok_and(|url| {
+            url.scheme() == "http"
+                && url.host_str() == Some("127.0.0.1")
+                && url.path() == loopback::CALLBACK_PATH
+        });
+        if !loopback_shaped {
+            return Err(Error::invalid(
+                "address",
+                "paste the whole address from the browser's address bar: it starts with authdeck://callback or http://127.0.0.1:",
+            ));
+        }
+        let waiting = self
+            .listeners()
+            .values()
+            .any(|listener| address.starts_with(&format!("{}?", listener.redirect_uri())));
+        if !waiting {
+            return Err(Error::invalid(
+                "address",
+                "this address belongs to a sign-in Authdeck is no longer waiting for (it finished, failed or timed out, or its port is another one); start the sign-in again and paste the address the browser ends on then",
+            ));
+        }
+        Ok(())
+    }
+
     async fn finish(&self, attempt: &Attempt, callback: Callback) -> Result<AccountView> {
         let app = self.registry.app(attempt.app_id)?;
         let named = callback.username.clone();
@@ -197,7 +240,11 @@ impl Authdeck {
                 self.provider_calls
                     .exchange_code(&app.provider, credentials, &code)
                     .await
-                    .map_err(|err| err.into_error(&app.provider, &app.client_id))
+                    .map_err(|err| match err.into_error(&app.provider, &app.client_id) {
+                        // Not an account that needs signing in again: this sign-in's code.
+                        Error::NeedsSignIn { reason } => Error::SignInCodeRefused { reason },
+                        other => other,
+                    })
             }
             (
                 Answer::Token {
@@ -215,6 +262,11 @@ impl Authdeck {
                         problem: "it does not name the account".into(),
                     })?,
             }),
+            (Answer::Refused { error, .. }, _) if error == "access_denied" => {
+                Err(Error::SignInDenied {
+                    provider: app.provider.host(),
+                })
+            }
             (Answer::Refused { error, description }, _) => Err(Error::ProviderRefused {
                 provider: app.provider.host(),
                 description: redact(description.as_deref().unwrap_or("the sign-in was refused"))
@@ -247,7 +299,7 @@ impl Authdeck {
                 Flow::Implicit
             },
             issued_at: now,
-            expires_at: now + grant.expires_in as i64,
+            expires_at: grant.expires_at(now),
         };
         let secrets = AccountSecrets {
             access_token: grant.access_token,
@@ -323,14 +375,8 @@ impl Authdeck {
             let Some(core) = core.upgrade() else { return };
             core.listeners().remove(&id);
             if let Some(attempt) = core.attempts.expire(id) {
-                let minutes = ((attempt.deadline - attempt.started_at) / 60).max(1) as u64;
                 tracing::info!(attempt = id.0, "sign-in timed out");
-                core.progress(
-                    id,
-                    SignInStage::Failed,
-                    None,
-                    Some(Error::SignInExpired { minutes }),
-                );
+                core.progress(id, SignInStage::Failed, None, Some(attempt.expired_error()));
             }
         });
     }

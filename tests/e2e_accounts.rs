@@ -248,3 +248,68 @@ async fn a_thousand_accounts_render_and_the_time_is_reported() {
         .await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, the drivers and the keyring: run scripts/test.sh"]
+async fn a_pasted_browser_address_adds_the_account() {
+    let _one_app = exclusive().await;
+    let fake = FakeHivesigner::start(FakeConfig::default()).await;
+    fake.register_app("pasteapp", SECRET, &["http://127.0.0.1/callback"]);
+    // The system browser opens nothing here: the person opens the address elsewhere.
+    let app = AppSession::start().await;
+    let input = json!({
+        "preset": "hivesigner_compatible",
+        "baseUrl": fake.base_url(),
+        "clientId": "pasteapp",
+        "scopes": ["posting", "offline"],
+        "redirectMode": "loopback",
+        "clientSecret": SECRET,
+    });
+    let registered = app
+        .invoke("register_app", json!({ "input": input }))
+        .await
+        .unwrap();
+    app.click("button[data-view=apps]").await;
+    app.wait_for_text(".app-card", "@pasteapp").await;
+    add_account(&app, &registered["id"]).await;
+
+    // The person approves in another browser, which ends on the loopback address.
+    let consent_page = app
+        .element("#sign-in-url")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .expect("the panel shows the consent page");
+    let redirect = support::fake_hivesigner::consent(&consent_page)
+        .await
+        .expect("the provider redirects back");
+
+    // Something else pasted is refused at the field; the sign-in keeps waiting.
+    app.type_into(
+        "#sign-in-pasted",
+        "https://evil.example/callback?code=x&state=y",
+    )
+    .await;
+    app.click("#sign-in-panel [data-paste]").await;
+    app.wait_for_text(
+        "#sign-in-pasted-error",
+        "it starts with authdeck://callback",
+    )
+    .await;
+
+    app.type_into("#sign-in-pasted", &redirect).await;
+    app.click("#sign-in-panel [data-paste]").await;
+    app.click("button[data-view=accounts]").await;
+    app.wait_for_text(".account-row", &row("alice")).await;
+    let panel = app
+        .client
+        .find(fantoccini::Locator::Css("#sign-in-panel"))
+        .await
+        .unwrap();
+    assert!(!panel.is_displayed().await.unwrap(), "the panel closed");
+    // The listener closed with the pasted answer: the browser's own request finds nothing.
+    assert!(reqwest::get(&redirect).await.is_err());
+    assert_eq!(fake.count(Endpoint::CodeExchange), 1);
+    app.stop().await;
+}

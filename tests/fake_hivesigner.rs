@@ -823,6 +823,7 @@ async fn revoke_answers_success_and_changes_nothing_on_hivesigner() {
     let answer = answer(
         http()
             .post(url)
+            .header(AUTHORIZATION, &token)
             .json(&json!({"token": token}))
             .send()
             .await
@@ -840,6 +841,175 @@ async fn revoke_answers_success_and_changes_nothing_on_hivesigner() {
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("@myapp"));
+}
+
+async fn revoke_call(
+    fake: &FakeHivesigner,
+    authorization: Option<&str>,
+    body: Value,
+) -> (StatusCode, Value) {
+    let url = format!("{}/api/oauth2/token/revoke", fake.base_url());
+    let mut request = http().post(url).json(&body);
+    if let Some(authorization) = authorization {
+        request = request.header(AUTHORIZATION, authorization);
+    }
+    answer(request.send().await.expect("revoke call")).await
+}
+
+#[tokio::test]
+async fn revoke_reads_the_authorization_header_never_a_token_field() {
+    let fake = fake().await;
+    let token = fake.mint_token(TokenKind::Posting, APP, "alice");
+    let success = (StatusCode::OK, json!({"success": true}));
+    let refused = (StatusCode::UNAUTHORIZED, invalid_role());
+
+    assert_eq!(revoke_call(&fake, Some(&token), json!({})).await, success);
+    let header_and_field = revoke_call(&fake, Some(&token), json!({"token": token})).await;
+    assert_eq!(header_and_field, success);
+    let bearer = format!("Bearer {token}");
+    assert_eq!(revoke_call(&fake, Some(&bearer), json!({})).await, success);
+
+    // What Authdeck used to send: the real server never reads `token`.
+    assert_eq!(
+        revoke_call(&fake, None, json!({"token": token})).await,
+        refused
+    );
+    assert_eq!(revoke_call(&fake, None, json!({})).await, refused);
+    let lowercase = format!("bearer {token}");
+    assert_eq!(
+        revoke_call(&fake, Some(&lowercase), json!({})).await,
+        refused
+    );
+    // Where every route reads a token, revoke does too.
+    let as_field = revoke_call(&fake, None, json!({"access_token": token})).await;
+    assert_eq!(as_field, success);
+    // A code is not an access token.
+    let code = fake.mint_token(TokenKind::Code, APP, "alice");
+    assert_eq!(revoke_call(&fake, Some(&code), json!({})).await, refused);
+    assert_eq!(fake.count(Endpoint::Revoke), 8);
+    // Nothing changed: Hivesigner keeps no token table.
+    assert_eq!(me(&fake, &token).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn me_reads_access_token_in_the_query_or_the_body_never_token() {
+    let fake = fake().await;
+    let token = fake.mint_token(TokenKind::Posting, APP, "alice");
+    let url = format!("{}/api/me", fake.base_url());
+
+    let in_query = http()
+        .get(&url)
+        .query(&[("access_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = answer(in_query).await;
+    assert_eq!((status, &body["user"]), (StatusCode::OK, &json!("alice")));
+
+    for body in [
+        http().post(&url).json(&json!({"access_token": token})),
+        http().post(&url).form(&[("access_token", token.as_str())]),
+    ] {
+        let (status, body) = answer(body.send().await.unwrap()).await;
+        assert_eq!((status, &body["user"]), (StatusCode::OK, &json!("alice")));
+    }
+
+    let refused = (StatusCode::UNAUTHORIZED, invalid_role());
+    let token_in_query = http().get(&url).query(&[("token", token.as_str())]);
+    assert_eq!(answer(token_in_query.send().await.unwrap()).await, refused);
+    let token_in_body = http().post(&url).json(&json!({"token": token}));
+    assert_eq!(answer(token_in_body.send().await.unwrap()).await, refused);
+    assert_eq!(fake.count(Endpoint::Me), 5);
+}
+
+#[tokio::test]
+async fn every_route_takes_a_capital_bearer_or_basic_prefix_but_not_lowercase_bearer() {
+    let fake = fake().await;
+    let token = fake.mint_token(TokenKind::Posting, APP, "alice");
+    let vote =
+        json!([["vote", {"voter": "alice", "author": "bob", "permlink": "p", "weight": 100}]]);
+    for prefix in ["Bearer ", "Basic "] {
+        let header = format!("{prefix}{token}");
+        assert_eq!(me(&fake, &header).await.0, StatusCode::OK, "{prefix}");
+        assert_eq!(
+            broadcast(&fake, &header, vote.clone()).await.0,
+            StatusCode::OK
+        );
+    }
+    let refused = (StatusCode::UNAUTHORIZED, invalid_role());
+    let lowercase = format!("bearer {token}");
+    assert_eq!(me(&fake, &lowercase).await, refused);
+    assert_eq!(broadcast(&fake, &lowercase, vote.clone()).await, refused);
+    let basic_lowercase = format!("basic {token}");
+    assert_eq!(me(&fake, &basic_lowercase).await, refused);
+
+    // The broadcast body may carry the token too, as `access_token`, never as `token`.
+    let url = format!("{}/api/broadcast", fake.base_url());
+    let with_field = |field: &str| {
+        http()
+            .post(&url)
+            .json(&json!({ "operations": vote, field: token }))
+    };
+    let accepted = answer(with_field("access_token").send().await.unwrap()).await;
+    assert_eq!(accepted.0, StatusCode::OK);
+    let refused_field = answer(with_field("token").send().await.unwrap()).await;
+    assert_eq!(refused_field, refused);
+    assert_eq!(fake.broadcasts().len(), 3);
+}
+
+#[tokio::test]
+async fn the_token_endpoint_reads_grants_where_every_route_does() {
+    let fake = fake().await;
+    let code = code(&fake).await;
+    // In the query string, the body carrying only the secret.
+    let url = format!("{}/api/oauth2/token", fake.base_url());
+    let in_query = http()
+        .post(&url)
+        .query(&[("code", code.as_str())])
+        .json(&json!({"client_secret": SECRET}))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = answer(in_query).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // A field named `token` is no grant.
+    let (status, body) = post_token(&fake, json!({"token": code, "client_secret": SECRET})).await;
+    assert_eq!((status, body), (StatusCode::UNAUTHORIZED, invalid_role()));
+}
+
+#[tokio::test]
+async fn the_client_revokes_at_the_fake_with_the_authorization_header() {
+    use authdeck::oauth::token::TokenClient;
+    use authdeck::provider::{Preset, Provider};
+    use secrecy::SecretString;
+
+    let fake = fake().await;
+    let token = fake.mint_token(TokenKind::Posting, APP, "alice");
+    let provider = Provider::new(Preset::HivesignerCompatible, Some(&fake.base_url())).unwrap();
+    let client = TokenClient::new(Duration::from_secs(10)).unwrap();
+    let access = SecretString::from(token.clone());
+    client.revoke(&provider, &access).await.expect("revoked");
+    assert_eq!(fake.count(Endpoint::Revoke), 1);
+    // A token the fake never issued is refused, as by the real server.
+    let forged = SecretString::from(format!("{TOKEN_PREFIX}forged"));
+    let refused = client.revoke(&provider, &forged).await.unwrap_err();
+    assert!(
+        matches!(&refused, authdeck::oauth::token::CallError::Refused { status: 401, error, .. } if error == "invalid_grant"),
+        "{refused:?}"
+    );
+
+    // SteemLogin's dialect keeps working with the same call.
+    let steem = steemconnect().await;
+    let token = steem.mint_token(TokenKind::Posting, APP, "alice");
+    let provider = Provider::new(Preset::SteemconnectCompatible, Some(&steem.base_url())).unwrap();
+    client
+        .revoke(&provider, &SecretString::from(token.clone()))
+        .await
+        .expect("revoked on steemconnect");
+    assert_eq!(
+        me(&steem, &token).await,
+        (StatusCode::UNAUTHORIZED, invalid_role())
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ async fn without_a_keyring_nothing_is_stored_and_the_error_says_what_to_do() {
         .unwrap_err();
     assert_eq!(err.code(), "keyring_unavailable");
     let message = err.message();
-    assert!(message.contains("stored nothing"), "{message}");
+    assert!(message.contains("nothing was stored"), "{message}");
     assert!(
         message.contains("Start and unlock a Secret Service keyring"),
         "{message}"

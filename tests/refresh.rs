@@ -115,22 +115,33 @@ async fn a_refused_refresh_marks_the_account_needs_sign_in() {
 
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
-async fn an_unreachable_provider_is_retried_then_reported() {
+async fn a_failing_provider_is_tried_once_while_the_token_is_valid_then_backed_off() {
     let (deck, account) = signed_in().await;
-    for _ in 0..3 {
-        deck.fake.fail_next(Endpoint::Refresh, Failure::ServerError);
-    }
-    // Near expiry but still valid: the old token keeps working while the provider is down.
+    deck.fake.fail_next(Endpoint::Refresh, Failure::ServerError);
+    // Near expiry but still valid: the old token keeps working while the provider fails, after
+    // one try (no vote waits out a whole retry cycle).
     deck.clock.advance(WEEK - 3_600);
     let still = deck.core.access_token(account.id).await.unwrap();
     assert!(stored_token(&deck).contains(still.expose_secret()));
-    assert_eq!(deck.fake.count(Endpoint::Refresh), 3, "three tries");
+    assert_eq!(deck.fake.count(Endpoint::Refresh), 1, "one try");
     let view = deck.core.account_view(account.id).unwrap();
-    assert_eq!(view.account.health, Health::ProviderUnreachable);
+    assert_eq!(
+        view.account.health,
+        Health::ProviderError,
+        "it answered: not unreachable"
+    );
 
-    // Once the provider answers again, the next call refreshes and heals the account.
-    let _ = deck.core.access_token(account.id).await.unwrap();
-    assert_eq!(deck.fake.count(Endpoint::Refresh), 4);
+    // During the back-off the valid token is handed out at once, without asking again.
+    let again = deck.core.access_token(account.id).await.unwrap();
+    assert_eq!(again.expose_secret(), still.expose_secret());
+    assert_eq!(deck.fake.count(Endpoint::Refresh), 1);
+
+    // After it, the next call tries again; the provider answers and the account heals.
+    deck.clock
+        .advance(authdeck::session::FIRST_BACKOFF_SECONDS + 1);
+    let fresh = deck.core.access_token(account.id).await.unwrap();
+    assert_ne!(fresh.expose_secret(), still.expose_secret());
+    assert_eq!(deck.fake.count(Endpoint::Refresh), 2);
     assert_eq!(
         deck.core.account_view(account.id).unwrap().account.health,
         Health::Fresh

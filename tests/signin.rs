@@ -165,7 +165,7 @@ async fn forged_replayed_and_late_answers_are_refused() {
     let late = deck.consent_redirect(&app).await;
     deck.clock.advance(11 * 60);
     let err = deck.core.complete_sign_in(&late).await.unwrap_err();
-    assert_eq!(err, Error::SignInExpired { minutes: 10 });
+    assert_eq!(err, Error::SignInExpired { seconds: 600 });
     assert!(err.message().contains("longer than 10 minutes"));
     assert_nothing_stored(&deck);
 
@@ -294,15 +294,28 @@ async fn provider_failures_each_get_their_own_error() {
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_missing_secret_stops_the_sign_in_before_the_browser_opens() {
     let deck = Deck::start(legacy()).await;
+    // A code-flow app cannot be registered without its secret...
+    let input = serde_json::json!({
+        "preset": "hivesigner_compatible", "baseUrl": deck.fake.base_url(),
+        "clientId": "nosecret", "scopes": ["posting", "offline"],
+    });
+    let refused = deck
+        .core
+        .register_app(serde_json::from_value(input).unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "invalid_input", "{refused:?}");
+    // ...and one whose secret went missing from the keyring since is stopped before consent.
     let app = deck
         .register(
             "nosecret",
-            None,
+            Some(SECRET),
             &["posting", "offline"],
             "custom_scheme",
             &["authdeck://callback"],
         )
         .await;
+    support::keyring::clear(&deck.service);
     let err = deck.core.start_sign_in(app.id).await.unwrap_err();
     assert_eq!(
         err,
@@ -382,4 +395,95 @@ async fn signing_in_again_renews_the_same_account() {
     assert_eq!(first.account.id, second.account.id);
     assert_eq!(second.account.expires_at - first.account.expires_at, 60);
     assert_eq!(deck.core.list_accounts().unwrap().len(), 1);
+}
+
+/// Asserts `err` is an input error at the paste field.
+fn assert_refused_at_the_address(err: &Error) {
+    assert!(
+        matches!(
+            err,
+            Error::InvalidInput {
+                field: "address",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs the test session's keyring: run scripts/test.sh"]
+async fn a_pasted_deep_link_completes_the_sign_in_once() {
+    let deck = Deck::start(legacy()).await;
+    let app = deck.deep_link_app("pasteapp").await;
+    let started = deck.core.start_sign_in(app.id).await.unwrap();
+    let redirect = consent(&started.authorize_url).await.unwrap();
+    assert!(redirect.starts_with("authdeck://callback?"), "{redirect}");
+
+    let foreign = deck
+        .core
+        .complete_pasted("https://evil.example/callback?code=x&state=y")
+        .await
+        .unwrap_err();
+    assert_refused_at_the_address(&foreign);
+    assert!(
+        foreign
+            .message()
+            .contains("authdeck://callback or http://127.0.0.1:"),
+        "{}",
+        foreign.message()
+    );
+    assert_nothing_stored(&deck);
+
+    // Pasted with the spaces a copy from the address bar may bring along.
+    let view = deck
+        .core
+        .complete_pasted(&format!("  {redirect}\n"))
+        .await
+        .unwrap();
+    assert_eq!(view.account.username, "alice");
+    assert_eq!(deck.core.list_accounts().unwrap().len(), 1);
+    let keys = deck.keyring_keys();
+    assert!(
+        keys.iter().any(|key| key.starts_with("account/")),
+        "the tokens are in the keyring: {keys:?}"
+    );
+
+    assert_eq!(
+        deck.core.complete_pasted(&redirect).await.unwrap_err(),
+        Error::SignInReplayed
+    );
+    assert_eq!(deck.fake.count(Endpoint::CodeExchange), 1);
+}
+
+#[tokio::test]
+#[ignore = "needs the test session's keyring: run scripts/test.sh"]
+async fn a_pasted_loopback_address_completes_the_sign_in_and_closes_the_listener() {
+    let deck = Deck::start(FakeConfig::default()).await;
+    let app = deck
+        .register(
+            "pasteloop",
+            Some(SECRET),
+            &["posting", "offline"],
+            "loopback",
+            &["http://127.0.0.1/callback"],
+        )
+        .await;
+    let started = deck.core.start_sign_in(app.id).await.unwrap();
+    let redirect = consent(&started.authorize_url).await.unwrap();
+    assert!(redirect.starts_with(&started.redirect_uri), "{redirect}");
+
+    // The loopback shape on a port no sign-in listens on is refused at the field.
+    let other_port = redirect.replacen(&started.redirect_uri, "http://127.0.0.1:1/callback", 1);
+    assert_ne!(other_port, redirect);
+    assert_refused_at_the_address(&deck.core.complete_pasted(&other_port).await.unwrap_err());
+
+    let view = deck.core.complete_pasted(&redirect).await.unwrap();
+    assert_eq!(view.account.username, "alice");
+
+    // The browser's own request comes too late: the listener is closed.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(reqwest::get(&redirect).await.is_err());
+    assert_eq!(deck.core.list_accounts().unwrap().len(), 1);
+    assert_eq!(deck.fake.count(Endpoint::CodeExchange), 1);
 }

@@ -13,6 +13,8 @@ export function healthOf(account, now) {
       return { key: "needs-sign-in", label: "Needs sign-in", rank: 0 };
     case "provider_unreachable":
       return { key: "unreachable", label: "Provider unreachable", rank: 1 };
+    case "provider_error":
+      return { key: "provider-error", label: "Provider error", rank: 1 };
     case "refreshing":
       return { key: "refreshing", label: "Refreshing…", rank: 2 };
     default:

@@ -100,9 +100,22 @@ async function removeApp(app, notify) {
   if (!confirmed) return;
   try {
     const removed = await invoke("remove_app", { appId: app.id });
+    const names = removed.accounts.map((account) => `@${account.username}`);
+    // Stays until dismissed: each account may still want to remove the app's authority on chain.
     notify({
       level: "info",
-      text: `Removed @${removed.clientId} and ${removed.accounts.length} account${removed.accounts.length === 1 ? "" : "s"}.`,
+      text:
+        names.length === 0
+          ? `Removed @${removed.clientId} (it had no accounts).`
+          : `Removed @${removed.clientId} and its account${names.length === 1 ? "" : "s"} ${names.join(", ")}: tokens revoked and deleted. ` +
+            `On chain, each account keeps @${removed.clientId}'s posting authority until it removes it on the provider's page:`,
+      actions: removed.accounts.map((account) => ({
+        label: `@${account.username}'s authority page`,
+        run: () =>
+          invoke("open_provider_page", { url: account.authorityRemovalPage }).catch((error) =>
+            notify({ level: "warning", text: messageOf(error) }),
+          ),
+      })),
     });
   } catch (error) {
     notify({ level: "warning", text: `@${app.clientId}: ${messageOf(error)}` });
@@ -134,13 +147,28 @@ function setUpForm(presets, notify) {
     const chosen = presets.find((p) => p.id === preset.value);
     baseUrlRow.hidden = Boolean(chosen?.fixedBaseUrl);
   };
+  // What the secret field needs: a stored secret may be kept on an edit; a new code-flow app
+  // (offline) cannot be registered without one (the app refuses it at this field too).
+  const syncSecretHelp = () => {
+    if (editing?.secretSet) {
+      secretHelp.textContent = "A secret is stored. Type a new one only to replace it.";
+    } else if (offline.checked) {
+      secretHelp.textContent =
+        "Required with offline: the code flow sends the app's client secret, the one you chose at the provider, to get refresh tokens. Authdeck keeps it in your system keyring and never shows it again.";
+    } else {
+      secretHelp.textContent =
+        "The secret you chose at the provider. Authdeck keeps it in your system keyring and never shows it again.";
+    }
+  };
   const syncAccess = () => {
     offline.disabled = login.checked;
     if (login.checked) offline.checked = false;
+    syncSecretHelp();
   };
   preset.addEventListener("change", syncPreset);
   posting.addEventListener("change", syncAccess);
   login.addEventListener("change", syncAccess);
+  offline.addEventListener("change", syncSecretHelp);
 
   const clearErrors = () => {
     summary.hidden = true;
@@ -184,9 +212,6 @@ function setUpForm(presets, notify) {
       (app.redirectMode === "loopback" ? loopback : customScheme).checked = true;
     }
     secret.placeholder = app?.secretSet ? "set: leave empty to keep it" : "";
-    secretHelp.textContent = app?.secretSet
-      ? "A secret is stored. Type a new one only to replace it."
-      : "The secret you chose at the provider. Authdeck keeps it in your system keyring and never shows it again.";
     syncPreset();
     syncAccess();
     dialog.showModal();

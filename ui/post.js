@@ -1,9 +1,10 @@
 // The post and reply form: markdown body with a preview rendered (and sanitised) by the app,
 // tags, community, beneficiaries and payout options, then the confirm step; once published,
-// the form is emptied and the new post's address is shown.
+// the form is emptied and the new post's address is shown. A link in the preview opens in the
+// system browser once the person has seen its full address, never in the window.
 import { invoke, messageOf } from "./tauri.js";
-import { copyText, h } from "./dom.js";
-import { reviewAndSend } from "./review.js";
+import { confirmDialog, copyText, h } from "./dom.js";
+import { reviewAndSend, showProblems } from "./review.js";
 
 const PREVIEW_DELAY_MS = 300;
 
@@ -43,6 +44,30 @@ export function startPostView(root) {
       preview.innerHTML = await invoke("preview_markdown", { body: body.value });
     }, PREVIEW_DELAY_MS);
   });
+
+  // A click on a preview link (Enter on a focused link clicks it too; a middle click is an
+  // auxclick) never loads it in the window: the full address is shown first, then the app
+  // opens it in the system browser.
+  const followLink = (event) => {
+    const link = event.target.closest("a[href]");
+    if (!link || (event.type === "auxclick" && event.button !== 1)) return;
+    event.preventDefault();
+    openOutside(link.href);
+  };
+  preview.addEventListener("click", followLink);
+  preview.addEventListener("auxclick", followLink);
+
+  const openOutside = async (url) => {
+    const open = await confirmDialog({
+      title: "Open this address in your browser?",
+      lines: [url],
+      confirmLabel: "Open in the browser",
+    });
+    if (!open) return;
+    invoke("open_external_link", { url }).catch((error) =>
+      showProblems(form, [{ field: "link", message: messageOf(error) }]),
+    );
+  };
 
   root.querySelector("#post-add-beneficiary").addEventListener("click", () => {
     const index = beneficiaries.children.length + 1;

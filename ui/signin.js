@@ -1,6 +1,7 @@
 // Adding an account: choose the app, then a panel that waits for the browser, showing the
-// consent page's address (copyable), the time left and a cancel button, until the app reports
-// the sign-in completed or failed.
+// consent page's address (copyable), a field for the address the browser ended on (when the
+// redirect does not come back by itself), the time left and a cancel button, until the app
+// reports the sign-in completed, failed, was cancelled or timed out.
 import { EVENTS, invoke, listen, messageOf } from "./tauri.js";
 import { copyText, h } from "./dom.js";
 import { clock, nowSeconds } from "./format.js";
@@ -14,8 +15,12 @@ export async function startSignIn({ apps, onCompleted, registerApp }) {
   const panel = document.getElementById("sign-in-panel");
   const title = panel.querySelector("h2");
   const message = panel.querySelector(".sign-in-message");
+  const consentRow = panel.querySelector(".sign-in-consent");
   const url = panel.querySelector("#sign-in-url");
   const copy = panel.querySelector("[data-copy]");
+  const pasteForm = panel.querySelector(".sign-in-paste");
+  const pasted = panel.querySelector("#sign-in-pasted");
+  const pasteButton = pasteForm.querySelector("[data-paste]");
   const timeLeft = panel.querySelector(".sign-in-time-left");
   const cancel = panel.querySelector("[data-cancel]");
   const retry = panel.querySelector("[data-retry]");
@@ -28,6 +33,9 @@ export async function startSignIn({ apps, onCompleted, registerApp }) {
     panel.dataset.state = state;
     message.textContent = text;
     const waiting = state === "waiting" || state === "exchanging";
+    // A failed, cancelled or timed-out attempt's consent page leads nowhere: offer "Try again".
+    consentRow.hidden = state === "failed";
+    pasteForm.hidden = state !== "waiting";
     cancel.hidden = !waiting;
     retry.hidden = state !== "failed";
     close.hidden = waiting;
@@ -39,6 +47,42 @@ export async function startSignIn({ apps, onCompleted, registerApp }) {
     timer = null;
   };
 
+  const clearPasteError = () => {
+    pasted.removeAttribute("aria-invalid");
+    pasted.setAttribute("aria-describedby", "sign-in-pasted-help");
+    pasteForm.querySelector(".field-error")?.remove();
+  };
+
+  const showPasteError = (error) => {
+    clearPasteError();
+    // At the field, its name need not be said again.
+    const text = error?.field ? messageOf(error).replace(`${error.field}: `, "") : messageOf(error);
+    const note = h("p", { class: "field-error", id: "sign-in-pasted-error", role: "alert" }, text);
+    pasteForm.append(note);
+    pasted.setAttribute("aria-invalid", "true");
+    pasted.setAttribute("aria-describedby", `sign-in-pasted-help ${note.id}`);
+    pasted.focus();
+  };
+
+  const complete = (accountId) => {
+    stopTimer();
+    panel.hidden = true;
+    current = null;
+    onCompleted(accountId);
+  };
+
+  /** The panel's heading for an attempt that ended without an account. */
+  const endedTitle = (error) => {
+    switch (error?.code) {
+      case "signin_cancelled":
+        return "Sign-in cancelled";
+      case "signin_expired":
+        return "Sign-in timed out";
+      default:
+        return "Sign-in failed";
+    }
+  };
+
   const onProgress = (progress) => {
     seen.set(progress.attemptId, progress);
     if (!current || current.attemptId === null || progress.attemptId !== current.attemptId) return;
@@ -47,14 +91,11 @@ export async function startSignIn({ apps, onCompleted, registerApp }) {
         setState("exchanging", "The provider answered. Checking the answer and storing the tokens…");
         break;
       case "completed":
-        stopTimer();
-        panel.hidden = true;
-        current = null;
-        onCompleted(progress.accountId);
+        complete(progress.accountId);
         break;
       case "failed":
         stopTimer();
-        title.textContent = "Sign-in failed";
+        title.textContent = endedTitle(progress.error);
         setState("failed", messageOf(progress.error));
         break;
       default:
@@ -67,6 +108,8 @@ export async function startSignIn({ apps, onCompleted, registerApp }) {
     const clientId = app?.clientId ?? "the app";
     stopTimer();
     current = { attemptId: null, appId, clientId, expiresAt: 0 };
+    pasted.value = "";
+    clearPasteError();
     let reply;
     try {
       reply = await invoke("start_sign_in", { appId });
@@ -74,6 +117,18 @@ export async function startSignIn({ apps, onCompleted, registerApp }) {
       panel.hidden = false;
       title.textContent = `Sign-in did not start: @${clientId}`;
       setState("failed", messageOf(error));
+      return;
+    }
+    if (!reply.authorizeUrl) {
+      // Never a panel with nothing to open: end the attempt (its events are ignored, the
+      // attempt id is not current) and say what to do.
+      invoke("cancel_sign_in", { attemptId: reply.attemptId }).catch(() => {});
+      panel.hidden = false;
+      title.textContent = `Sign-in did not start: @${clientId}`;
+      setState(
+        "failed",
+        "Authdeck got no consent page address for this app, so there is nothing to open in the browser. Try again; if it keeps happening, check the app's provider and base URL in Apps.",
+      );
       return;
     }
     current = { attemptId: reply.attemptId, appId, clientId, expiresAt: reply.expiresAt };
@@ -100,6 +155,22 @@ export async function startSignIn({ apps, onCompleted, registerApp }) {
     const copied = await copyText(url.value, url);
     copy.textContent = copied ? "Copied" : "Press Ctrl+C";
     setTimeout(() => (copy.textContent = "Copy"), 2000);
+  });
+  pasteForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!current) return;
+    clearPasteError();
+    pasteButton.disabled = true;
+    try {
+      const view = await invoke("paste_redirect", { address: pasted.value });
+      pasted.value = "";
+      // The completed event may come before or after this reply; whichever is first closes.
+      if (current) complete(view.id);
+    } catch (error) {
+      if (!pasteForm.hidden) showPasteError(error);
+    } finally {
+      pasteButton.disabled = false;
+    }
   });
   cancel.addEventListener("click", async () => {
     if (!current) return;

@@ -57,9 +57,10 @@ impl fmt::Debug for Attempt {
 }
 
 impl Attempt {
-    fn expired_error(&self) -> Error {
+    /// The error for an answer that came after this attempt's deadline: it names the limit.
+    pub(crate) fn expired_error(&self) -> Error {
         Error::SignInExpired {
-            minutes: ((self.deadline - self.started_at).max(60) / 60) as u64,
+            seconds: u64::try_from(self.deadline.saturating_sub(self.started_at)).unwrap_or(0),
         }
     }
 }
@@ -162,7 +163,7 @@ impl PendingAttempts {
             .map(|(_, ending)| *ending);
         Err(match ending {
             Some(Ending::Used) => Error::SignInReplayed,
-            Some(Ending::Expired) => Error::SignInExpired { minutes: 0 },
+            Some(Ending::Expired) => Error::SignInExpired { seconds: 0 },
             Some(Ending::Cancelled) => Error::SignInCancelled,
             None => Error::SignInUnknown,
         })
@@ -299,7 +300,7 @@ mod tests {
         attempt(&attempts, "late", 1_000);
         assert_eq!(
             attempts.claim("late", 1_001).unwrap_err(),
-            Error::SignInExpired { minutes: 10 }
+            Error::SignInExpired { seconds: 600 }
         );
 
         let cancelled = attempt(&attempts, "cancelled", 1_000);

@@ -8,6 +8,8 @@
 
 use secrecy::SecretString;
 
+use crate::oauth::token::MAX_LIFETIME_SECONDS;
+
 /// Longest redirect accepted.
 pub const MAX_CALLBACK_BYTES: usize = 8 * 1024;
 
@@ -64,6 +66,9 @@ pub enum CallbackError {
     /// `expires_in` that is not a positive whole number.
     #[error("its expires_in is not a number of seconds")]
     BadExpiresIn,
+    /// `expires_in` beyond [`crate::oauth::token::MAX_LIFETIME_SECONDS`].
+    #[error("its expires_in ({0} seconds) is not a believable lifetime")]
+    UnbelievableExpiresIn(u64),
 }
 
 /// Keys whose repetition would make the redirect ambiguous.
@@ -117,17 +122,23 @@ pub fn parse(redirect: &str) -> Result<Callback, CallbackError> {
     })
 }
 
-/// Hivesigner sends `expires_in` as a string in the redirect; absent means its 7 days.
+/// Hivesigner sends `expires_in` as a string in the redirect; absent means its 7 days. More
+/// than [`MAX_LIFETIME_SECONDS`] is refused: no real token lives that long, and an expiry
+/// computed from it could overflow.
 fn parse_expires_in(raw: Option<&str>) -> Result<u64, CallbackError> {
-    match raw {
-        None => Ok(crate::oauth::token::DEFAULT_LIFETIME_SECONDS),
-        Some(text) => text
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|seconds| *seconds > 0)
-            .ok_or(CallbackError::BadExpiresIn),
+    let Some(text) = raw else {
+        return Ok(crate::oauth::token::DEFAULT_LIFETIME_SECONDS);
+    };
+    let seconds = text
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|seconds| *seconds > 0)
+        .ok_or(CallbackError::BadExpiresIn)?;
+    if seconds > MAX_LIFETIME_SECONDS {
+        return Err(CallbackError::UnbelievableExpiresIn(seconds));
     }
+    Ok(seconds)
 }
 
 #[cfg(test)]
@@ -227,6 +238,39 @@ mod tests {
         }
         let long = format!("/callback?state=S&code={}", "c".repeat(MAX_CALLBACK_BYTES));
         assert_eq!(parse(&long).err(), Some(CallbackError::TooLong));
+    }
+
+    #[test]
+    fn refuses_unbelievable_lifetimes_without_panicking() {
+        let redirect = "authdeck://callback?state=S&access_token=T&expires_in=9223372036854775807";
+        let error = parse(redirect).err();
+        assert_eq!(
+            error,
+            Some(CallbackError::UnbelievableExpiresIn(
+                9_223_372_036_854_775_807
+            ))
+        );
+        assert_eq!(
+            error.unwrap().to_string(),
+            "its expires_in (9223372036854775807 seconds) is not a believable lifetime"
+        );
+        let past_the_cap = format!(
+            "authdeck://callback?state=S&access_token=T&expires_in={}",
+            MAX_LIFETIME_SECONDS + 1
+        );
+        assert!(matches!(
+            parse(&past_the_cap).err(),
+            Some(CallbackError::UnbelievableExpiresIn(_))
+        ));
+        // Beyond u64 altogether: not a number of seconds at all.
+        let huge = "authdeck://callback?state=S&access_token=T&expires_in=99999999999999999999";
+        assert_eq!(parse(huge).err(), Some(CallbackError::BadExpiresIn));
+        let at_the_cap =
+            format!("authdeck://callback?state=S&access_token=T&expires_in={MAX_LIFETIME_SECONDS}");
+        assert!(matches!(
+            parse(&at_the_cap).unwrap().answer,
+            Answer::Token { expires_in, .. } if expires_in == MAX_LIFETIME_SECONDS
+        ));
     }
 
     #[test]

@@ -15,12 +15,18 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use crate::clock::UnixSeconds;
 use crate::error::Error;
 use crate::provider::{Protocol, Provider};
 use crate::redact::redact;
 
 /// Hivesigner's (and Steemconnect's) token lifetime: 7 days.
 pub const DEFAULT_LIFETIME_SECONDS: u64 = 604_800;
+
+/// The longest lifetime believed: 400 days. Hivesigner's tokens live 7 days; a larger
+/// `expires_in` (from the token endpoint or a redirect) is refused as an invalid answer, so
+/// that no expiry computed from it can overflow or land in the far future.
+pub const MAX_LIFETIME_SECONDS: u64 = 400 * 24 * 60 * 60;
 
 /// Larger answers are refused (a token answer is a few hundred bytes).
 const MAX_ANSWER_BYTES: usize = 1 << 20;
@@ -38,6 +44,18 @@ pub struct TokenGrant {
     pub expires_in: u64,
     /// The account the tokens are for.
     pub username: String,
+}
+
+impl TokenGrant {
+    /// When the grant expires, counted from `now`; saturates instead of overflowing.
+    pub fn expires_at(&self, now: UnixSeconds) -> UnixSeconds {
+        expiry_after(now, self.expires_in)
+    }
+}
+
+/// `now + seconds`, saturating at the end of time instead of overflowing.
+pub fn expiry_after(now: UnixSeconds, seconds: u64) -> UnixSeconds {
+    now.saturating_add(i64::try_from(seconds).unwrap_or(i64::MAX))
 }
 
 /// What `/api/me` says about a token.
@@ -252,6 +270,11 @@ impl TokenClient {
 
     /// Tells the provider to revoke the access token. On Hivesigner this changes nothing (the
     /// real revocation is removing the app's posting authority), but it is the polite call.
+    ///
+    /// The token goes in the `Authorization` header, raw, as the official SDK sends it: that
+    /// is where Hivesigner reads it (it never reads a field named `token`; without the header
+    /// the answer is 401 "The token has invalid role"). The `{"token": ...}` body is kept: it
+    /// is harmless on Hivesigner, and Steemconnect v2 / SteemLogin read it.
     pub async fn revoke(
         &self,
         provider: &Provider,
@@ -261,6 +284,7 @@ impl TokenClient {
             .http
             .post(provider.revoke_endpoint())
             .json(&serde_json::json!({ "token": access_token.expose_secret() }));
+        let request = self.authorized(request, access_token);
         let _: serde_json::Value = send(request).await?;
         Ok(())
     }
@@ -288,6 +312,12 @@ fn grant_from(answer: TokenAnswer) -> Result<TokenGrant, CallError> {
             CallError::BadResponse("its expires_in is not a number of seconds".into())
         })?,
     };
+    if expires_in > MAX_LIFETIME_SECONDS {
+        return Err(CallError::BadResponse(format!(
+            "its expires_in ({expires_in} seconds) is not a believable lifetime \
+             (at most {MAX_LIFETIME_SECONDS})"
+        )));
+    }
     if expires_in == 0 || answer.access_token.is_empty() || answer.username.is_empty() {
         return Err(CallError::BadResponse(
             "its token answer is missing the token, the account or a lifetime".into(),
@@ -473,5 +503,38 @@ mod tests {
             DEFAULT_LIFETIME_SECONDS
         );
         assert!(grant_from(answer(Some(Seconds::Number(0)))).is_err());
+    }
+
+    #[test]
+    fn grants_refuse_lifetimes_beyond_the_cap() {
+        let answer = |expires_in| TokenAnswer {
+            access_token: "a".into(),
+            refresh_token: None,
+            expires_in: Some(expires_in),
+            username: "alice".into(),
+        };
+        for seconds in [u64::MAX, 1 << 63, MAX_LIFETIME_SECONDS + 1] {
+            for shape in [Seconds::Number(seconds), Seconds::Text(seconds.to_string())] {
+                match grant_from(answer(shape)) {
+                    Err(CallError::BadResponse(problem)) => {
+                        assert!(problem.contains("not a believable lifetime"), "{problem}")
+                    }
+                    other => panic!("{seconds}: {:?}", other.err()),
+                }
+            }
+        }
+        let capped = grant_from(answer(Seconds::Number(MAX_LIFETIME_SECONDS))).unwrap();
+        assert_eq!(capped.expires_in, MAX_LIFETIME_SECONDS);
+        assert_eq!(
+            capped.expires_at(1_000),
+            1_000 + MAX_LIFETIME_SECONDS as i64
+        );
+    }
+
+    #[test]
+    fn expiries_saturate_instead_of_overflowing() {
+        assert_eq!(expiry_after(i64::MAX - 5, 604_800), i64::MAX);
+        assert_eq!(expiry_after(1_000, u64::MAX), i64::MAX);
+        assert_eq!(expiry_after(1_000, 60), 1_060);
     }
 }

@@ -786,11 +786,40 @@ fn body_fields(headers: &HeaderMap, body: &[u8]) -> HashMap<String, String> {
         .collect()
 }
 
-/// The `Authorization` header's token: raw, or after `Bearer ` (capital B only).
+/// The `Authorization` header's token: raw, or after `Bearer ` or `Basic ` (capital first
+/// letter only: `bearer TOKEN` stays `bearer TOKEN`, which is no token).
 fn header_token(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ").unwrap_or(value);
+    let token = ["Bearer ", "Basic "]
+        .iter()
+        .find_map(|prefix| value.strip_prefix(prefix))
+        .unwrap_or(value);
     (!token.is_empty()).then(|| token.to_owned())
+}
+
+/// The fields a request may carry a token in, after the `Authorization` header.
+const TOKEN_FIELDS: [&str; 3] = ["access_token", "code", "refresh_token"];
+
+/// The token of a request, looked for exactly where the real server's `strategy` middleware
+/// looks, on every authenticated route: the `Authorization` header, then `access_token`,
+/// `code` and `refresh_token`, each in the query string, then in the body. Nothing else: a
+/// field named `token` is never read (an empty value counts as absent).
+fn request_token(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    fields: &HashMap<String, String>,
+) -> Option<String> {
+    if let Some(token) = header_token(headers) {
+        return Some(token);
+    }
+    let query = query.map_or_else(HashMap::new, |query| parse_form(query.as_bytes()));
+    TOKEN_FIELDS.iter().find_map(|name| {
+        [query.get(*name), fields.get(*name)]
+            .into_iter()
+            .flatten()
+            .find(|token| !token.is_empty())
+            .cloned()
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1101,16 +1130,15 @@ async fn revoke_page(Path(app): Path<String>) -> Html<String> {
 // Token endpoint
 
 impl Shared {
-    /// Code exchange or refresh: the header token first (as the real server reads it), then
-    /// `code`, then `refresh_token`.
+    /// Code exchange or refresh: the token is read as on every route ([`request_token`]: the
+    /// header first, as the real server reads it, then `access_token`, `code`, `refresh_token`).
     fn exchange(
         &self,
         headers: &HeaderMap,
+        query: Option<&str>,
         fields: &HashMap<String, String>,
     ) -> Result<Value, Refusal> {
-        let token = header_token(headers)
-            .or_else(|| fields.get("code").cloned())
-            .or_else(|| fields.get("refresh_token").cloned());
+        let token = request_token(headers, query, fields);
         let issued = self.verify(token.as_deref(), &TokenKind::GRANTS)?;
         if issued.kind() == TokenKind::Refresh && self.inner().refuse_refresh {
             return Err(invalid_role());
@@ -1170,6 +1198,7 @@ impl Shared {
 
 async fn token(
     State(shared): State<Arc<Shared>>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, Refusal> {
@@ -1180,25 +1209,38 @@ async fn token(
         Endpoint::CodeExchange
     };
     shared.enter(endpoint).await?;
-    shared.exchange(&headers, &fields).map(Json)
+    shared
+        .exchange(&headers, query.as_deref(), &fields)
+        .map(Json)
 }
 
-/// Hivesigner: `{"success":true}` and nothing changes. Steemconnect v2: the token is forgotten.
+/// Hivesigner: an access token where every route reads one ([`request_token`]; a `token`
+/// field is not read, so `{"token": ...}` alone is 401 invalid role), then `{"success":true}`
+/// and nothing changes. Steemconnect v2: the `token` field, or the token where every route
+/// reads it, is forgotten.
 async fn revoke(
     State(shared): State<Arc<Shared>>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, Refusal> {
     shared.enter(Endpoint::Revoke).await?;
-    if shared.config.dialect == Dialect::SteemconnectV2 {
-        let token = body_fields(&headers, &body)
-            .remove("token")
-            .or_else(|| header_token(&headers));
-        if let Some(statement) = token.as_deref().and_then(Statement::decode) {
-            shared
-                .inner()
-                .issued
-                .remove(statement.signature().unwrap_or_default());
+    let mut fields = body_fields(&headers, &body);
+    match shared.config.dialect {
+        Dialect::Hivesigner => {
+            let token = request_token(&headers, query.as_deref(), &fields);
+            shared.verify(token.as_deref(), &TokenKind::ACCESS)?;
+        }
+        Dialect::SteemconnectV2 => {
+            let token = fields
+                .remove("token")
+                .or_else(|| request_token(&headers, query.as_deref(), &fields));
+            if let Some(statement) = token.as_deref().and_then(Statement::decode) {
+                shared
+                    .inner()
+                    .issued
+                    .remove(statement.signature().unwrap_or_default());
+            }
         }
     }
     Ok(Json(json!({"success": true})))
@@ -1255,9 +1297,16 @@ impl Shared {
     }
 }
 
-async fn me(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Result<Json<Value>, Refusal> {
+async fn me(
+    State(shared): State<Arc<Shared>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, Refusal> {
     shared.enter(Endpoint::Me).await?;
-    let issued = shared.verify(header_token(&headers).as_deref(), &TokenKind::ACCESS)?;
+    let fields = body_fields(&headers, &body);
+    let token = request_token(&headers, query.as_deref(), &fields);
+    let issued = shared.verify(token.as_deref(), &TokenKind::ACCESS)?;
     Ok(Json(shared.me(&issued)))
 }
 
@@ -1399,11 +1448,14 @@ impl Shared {
 
 async fn broadcast(
     State(shared): State<Arc<Shared>>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, Refusal> {
     let lose_answer = shared.enter(Endpoint::Broadcast).await?;
-    let issued = shared.verify(header_token(&headers).as_deref(), &TokenKind::ACCESS)?;
+    let fields = body_fields(&headers, &body);
+    let token = request_token(&headers, query.as_deref(), &fields);
+    let issued = shared.verify(token.as_deref(), &TokenKind::ACCESS)?;
     shared.check_authority(&issued)?;
     let body = json_body(&headers, &body).unwrap_or(Value::Null);
     let operations = body.get("operations").unwrap_or(&Value::Null);

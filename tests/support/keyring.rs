@@ -3,27 +3,50 @@
 
 use std::process::Command;
 
-/// The entries stored under `service`: `(key, secret)` pairs, sorted.
-pub fn entries(service: &str) -> Vec<(String, String)> {
+/// One Secret Service item, as `secret-tool` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Item {
+    /// Its `username` attribute: the entry's key.
+    pub key: String,
+    /// What a keyring manager shows for it.
+    pub label: String,
+    /// The secret.
+    pub secret: String,
+}
+
+/// The items stored under `service`, sorted by key.
+pub fn items(service: &str) -> Vec<Item> {
     let output = Command::new("secret-tool")
         .args(["search", "--all", "--unlock", "service", service])
         .output()
         .expect("secret-tool runs (package libsecret-tools)");
-    // Secrets go to stdout and attributes to stderr, item by item in the same order.
+    // Labels and secrets go to stdout and attributes to stderr, item by item in the same order.
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let secrets = stdout
-        .lines()
-        .filter_map(|line| line.strip_prefix("secret = "));
-    let keys = stderr
-        .lines()
-        .filter_map(|line| line.strip_prefix("attribute.username = "));
-    let mut entries: Vec<(String, String)> = keys
-        .zip(secrets)
-        .map(|(key, secret)| (key.to_owned(), secret.to_owned()))
+    let field = |text: &str, prefix: &str| -> Vec<String> {
+        text.lines()
+            .filter_map(|line| line.strip_prefix(prefix))
+            .map(str::to_owned)
+            .collect()
+    };
+    let labels = field(&stdout, "label = ");
+    let secrets = field(&stdout, "secret = ");
+    let keys = field(&stderr, "attribute.username = ");
+    let mut items: Vec<Item> = keys
+        .into_iter()
+        .zip(labels.into_iter().zip(secrets))
+        .map(|(key, (label, secret))| Item { key, label, secret })
         .collect();
-    entries.sort();
-    entries
+    items.sort();
+    items
+}
+
+/// The entries stored under `service`: `(key, secret)` pairs, sorted.
+pub fn entries(service: &str) -> Vec<(String, String)> {
+    items(service)
+        .into_iter()
+        .map(|item| (item.key, item.secret))
+        .collect()
 }
 
 /// The keys stored under `service`.

@@ -1,0 +1,122 @@
+//! End-to-end: the desktop's link openers reach the running window through the handler entry
+//! the development build writes at start-up.
+//!
+//! The generic `xdg-open` (no GNOME or KDE detected: i3, sway, bare X) runs the entry's `Exec`
+//! itself and cannot start a quoted command; `gio open` is GLib's opener. Both must hand the
+//! link to a second launch, which gives it to the running window.
+//!
+//! Run by `scripts/test.sh` (they are `#[ignore]`d for a bare `cargo test`, which has no
+//! display, D-Bus session or drivers).
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use authdeck::deep_link::{HANDLER_FILE, SCHEME_MIME_TYPE};
+use support::app::{exclusive, AppSession, UI_TIMEOUT};
+
+/// A sign-in answer Authdeck never asked for: the window refuses it and says why.
+const BOGUS_ANSWER: &str = "authdeck://callback?code=c0de&state=bogus";
+
+/// The start of the warning the window shows for [`BOGUS_ANSWER`].
+const REFUSED: &str = "Authdeck did not start this sign-in";
+
+/// Variables by which `xdg-open` detects a desktop: removed, so it runs in its generic mode.
+const DESKTOP_DETECTION: [&str; 5] = [
+    "XDG_CURRENT_DESKTOP",
+    "DESKTOP_SESSION",
+    "GNOME_DESKTOP_SESSION_ID",
+    "KDE_FULL_SESSION",
+    "MATE_DESKTOP_SESSION_ID",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display and drivers: run scripts/test.sh"]
+async fn generic_xdg_open_and_gio_open_reach_the_running_window_through_the_handler() {
+    let _one_app = exclusive().await;
+    let app = AppSession::start().await;
+
+    let entry = wait_for_registration(&app).await;
+    let exec = entry
+        .lines()
+        .find_map(|line| line.strip_prefix("Exec="))
+        .unwrap_or_else(|| panic!("no Exec line in the handler entry:\n{entry}"));
+    assert!(
+        !exec.contains(['"', '\'']),
+        "the Exec line is quoted: {exec}"
+    );
+    assert!(exec.ends_with(" %u"), "{exec}");
+
+    // Generic mode: without a desktop, xdg-open reads the entry and runs its Exec itself.
+    let opened = opener(&app, "xdg-open", &[BOGUS_ANSWER])
+        .env("XDG_UTILS_DEBUG_LEVEL", "2")
+        // No browser to fall back on: a link that misses the handler fails loudly.
+        .env_remove("BROWSER")
+        .output()
+        .expect("xdg-open runs (package xdg-utils)");
+    let said = String::from_utf8_lossy(&opened.stderr);
+    assert!(said.contains("Selected DE generic"), "not generic: {said}");
+    assert_succeeded("xdg-open", &opened);
+    refused_answer_arrives(&app).await;
+
+    let opened = opener(&app, "gio", &["open", BOGUS_ANSWER])
+        .output()
+        .expect("gio runs (package libglib2.0-bin)");
+    assert_succeeded("gio open", &opened);
+    refused_answer_arrives(&app).await;
+
+    app.stop().await;
+}
+
+/// A command run in the app's session (its XDG directories, D-Bus and display) as a desktop
+/// without GNOME or KDE would run it.
+fn opener(app: &AppSession, program: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(program);
+    command.args(args).envs(app.env());
+    for name in DESKTOP_DETECTION {
+        command.env_remove(name);
+    }
+    command
+}
+
+/// Waits until the app has written its handler entry and made it the default opener of
+/// `authdeck://` links, and returns the entry.
+async fn wait_for_registration(app: &AppSession) -> String {
+    let path: PathBuf = app.home().join("data/applications").join(HANDLER_FILE);
+    let deadline = Instant::now() + UI_TIMEOUT;
+    loop {
+        let default = opener(app, "xdg-mime", &["query", "default", SCHEME_MIME_TYPE])
+            .output()
+            .expect("xdg-mime runs (package xdg-utils)");
+        let default = String::from_utf8_lossy(&default.stdout);
+        if let (Ok(entry), HANDLER_FILE) = (std::fs::read_to_string(&path), default.trim()) {
+            return entry;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no {} as the default of {SCHEME_MIME_TYPE} within {UI_TIMEOUT:?} (default: {default:?})",
+            path.display()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn assert_succeeded(what: &str, output: &Output) {
+    assert!(
+        output.status.success(),
+        "{what} exited with {}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Waits for the window's warning about [`BOGUS_ANSWER`], then dismisses it, so the next
+/// opener's link must bring a new one.
+async fn refused_answer_arrives(app: &AppSession) {
+    app.wait_for_text(".notice-warning .notice-text", REFUSED)
+        .await;
+    app.click(".notice-warning .notice-dismiss").await;
+    app.wait_until_gone(".notice-text", REFUSED).await;
+}
