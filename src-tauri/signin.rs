@@ -415,7 +415,7 @@ fn issued_to_this_app(app: &App, token: &str) -> Result<Option<statement::Statem
             issued_to,
         }),
         None => Err(Error::SignInAnswerInvalid {
-            problem: "its token does not say which app it was issued to".into(),
+            problem: "its code or token is not one this provider issues (it names no app)".into(),
         }),
     }
 }

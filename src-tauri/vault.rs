@@ -560,6 +560,39 @@ impl Vault {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn a_keyring_failure_says_what_was_not_done() {
+        let store = Arc::new(MemoryStore::default());
+        let vault = Vault::new(store.clone());
+        store.set_unavailable(true);
+        let read = vault.account("account/x/app/alice").await.unwrap_err();
+        assert!(
+            read.message().contains("could not be read"),
+            "{}",
+            read.message()
+        );
+        assert!(
+            !read.message().contains("stored"),
+            "a vote stores nothing: {}",
+            read.message()
+        );
+        let deleted = vault.delete("account/x/app/alice").await.unwrap_err();
+        assert!(
+            deleted.message().contains("nothing was deleted"),
+            "{}",
+            deleted.message()
+        );
+        let stored = vault
+            .store_app_secret("app-secret/x/app", &SecretString::from("s"))
+            .await
+            .unwrap_err();
+        assert!(
+            stored.message().contains("nothing was stored"),
+            "{}",
+            stored.message()
+        );
+    }
+
     fn secrets() -> AccountSecrets {
         AccountSecrets {
             access_token: "A".to_owned().into(),

@@ -189,3 +189,18 @@ async fn a_hanging_token_endpoint_delays_a_vote_with_a_valid_token_by_one_try_at
     );
     assert_eq!(deck.fake.count(Endpoint::Refresh), 1);
 }
+
+#[tokio::test]
+#[ignore = "needs the test session's keyring: run scripts/test.sh"]
+async fn a_provider_that_answers_badly_is_not_called_unreachable() {
+    let (deck, ids) = Deck::with_accounts("answerapp", &["alice"]).await;
+    deck.clock.advance(WEEK + 60);
+    deck.fake.fail_next(Endpoint::Refresh, Failure::GarbageJson);
+    let err = deck.core.access_token(ids[0]).await.unwrap_err();
+    assert_eq!(err.code(), "provider_bad_response", "{err:?}");
+    assert_eq!(
+        health(&deck, ids[0]),
+        Health::ProviderError,
+        "it answered, so it is not unreachable"
+    );
+}

@@ -13,7 +13,7 @@ use authdeck::error::Error;
 use authdeck::events::{AppEvent, SignInStage};
 use support::deck::{Deck, SECRET};
 use support::fake_hivesigner::{
-    consent, Consent, Endpoint, Failure, FakeConfig, RedirectRules, TOKEN_PREFIX,
+    consent, Consent, Endpoint, Failure, FakeConfig, RedirectRules, TokenKind, TOKEN_PREFIX,
 };
 
 fn legacy() -> FakeConfig {
@@ -486,4 +486,64 @@ async fn a_pasted_loopback_address_completes_the_sign_in_and_closes_the_listener
     assert!(reqwest::get(&redirect).await.is_err());
     assert_eq!(deck.core.list_accounts().unwrap().len(), 1);
     assert_eq!(deck.fake.count(Endpoint::CodeExchange), 1);
+}
+
+/// The `state` the sign-in's consent address carries.
+fn state_of(authorize_url: &str) -> String {
+    url::Url::parse(authorize_url)
+        .unwrap()
+        .query_pairs()
+        .find(|(key, _)| key == "state")
+        .map(|(_, value)| value.into_owned())
+        .expect("the consent address carries a state")
+}
+
+#[tokio::test]
+#[ignore = "needs the test session's keyring: run scripts/test.sh"]
+async fn a_declined_consent_and_a_refused_new_code_say_what_happened() {
+    let deck = Deck::start(legacy()).await;
+    let app = deck.deep_link_app("wordsapp").await;
+
+    // The person pressed Deny: no advice to try later or check the app's settings.
+    let started = deck.core.start_sign_in(app.id).await.unwrap();
+    let denied = format!(
+        "authdeck://callback?error=access_denied&state={}",
+        state_of(&started.authorize_url)
+    );
+    let err = deck.core.complete_sign_in(&denied).await.unwrap_err();
+    assert_eq!(err.code(), "signin_denied", "{err:?}");
+    assert!(err.message().contains("declined"), "{}", err.message());
+    assert!(
+        !err.message().contains("try again later"),
+        "{}",
+        err.message()
+    );
+
+    // A new sign-in whose code the provider refuses (here a token of the wrong kind, for the
+    // right app) is not "no longer accepts this account's sign-in".
+    let wrong_kind = deck
+        .fake
+        .mint_token(TokenKind::Posting, "wordsapp", "alice");
+    let redirect = deck.consent_redirect(&app).await;
+    let mut url = url::Url::parse(&redirect).unwrap();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(key, value)| {
+            let value = if key == "code" {
+                wrong_kind.clone()
+            } else {
+                value.into_owned()
+            };
+            (key.into_owned(), value)
+        })
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+    let err = deck.core.complete_sign_in(url.as_str()).await.unwrap_err();
+    assert_eq!(err.code(), "signin_code_refused", "{err:?}");
+    assert!(
+        !err.message().contains("no longer accepts"),
+        "{}",
+        err.message()
+    );
+    assert_nothing_stored(&deck);
 }
