@@ -10,9 +10,6 @@
 //! once per account and then served from the session cache, so it does not weigh on the
 //! figures. Medians of several rounds are reported.
 
-#[path = "../tests/support/fake_hivesigner.rs"]
-mod fake_hivesigner;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -55,6 +52,7 @@ async fn signed_in_core(
     })
     .unwrap();
     let app = core
+        .catalog()
         .register_app(
             serde_json::from_value(json!({
                 "preset": "hivesigner_compatible",
@@ -73,9 +71,16 @@ async fn signed_in_core(
         fake.set_consent(Consent::AutoApprove {
             user: format!("voter{index:03}"),
         });
-        let started = core.start_sign_in(app.id).await.unwrap();
+        let started = core.sign_ins().start_sign_in(app.id).await.unwrap();
         let redirect = consent(&started.authorize_url).await.unwrap();
-        ids.push(core.complete_sign_in(&redirect).await.unwrap().account.id);
+        ids.push(
+            core.sign_ins()
+                .complete_sign_in(&redirect)
+                .await
+                .unwrap()
+                .account
+                .id,
+        );
     }
     (core, ids)
 }
@@ -83,13 +88,18 @@ async fn signed_in_core(
 async fn vote_through_authdeck(core: &Arc<Authdeck>, ids: &[AccountId], round: usize) -> Duration {
     let started = Instant::now();
     let draft = core
+        .drafts()
         .prepare_vote(&VoteRequest {
             account_ids: ids.to_vec(),
             link: format!("@author/post-{round}"),
             weight: 10_000,
         })
         .unwrap();
-    let entries = core.send_draft(draft.draft_id.unwrap()).await.unwrap();
+    let entries = core
+        .drafts()
+        .send_draft(draft.draft_id.unwrap())
+        .await
+        .unwrap();
     let elapsed = started.elapsed();
     assert!(entries.iter().all(|e| matches!(
         e.entry.as_ref().map(|e| &e.outcome),
@@ -150,7 +160,7 @@ async fn local_overhead(
         validate::check_transaction(std::slice::from_ref(&vote), Chain::Hive).unwrap();
         samples[0].push(started.elapsed());
         let started = Instant::now();
-        let token = core.access_token(id).await.unwrap();
+        let token = core.tokens().access_token(id).await.unwrap();
         samples[1].push(started.elapsed());
         assert!(!token.expose_secret().is_empty());
         let started = Instant::now();
@@ -176,7 +186,7 @@ async fn main() {
     let (core, ids) = signed_in_core(&fake, data.path()).await;
     let mut tokens = Vec::new();
     for (index, id) in ids.iter().enumerate() {
-        let token = core.access_token(*id).await.unwrap();
+        let token = core.tokens().access_token(*id).await.unwrap();
         tokens.push((format!("voter{index:03}"), token.expose_secret().to_owned()));
     }
 

@@ -1,13 +1,10 @@
 //! An offline Hivesigner for trying Authdeck by hand:
 //! `cargo run --example sandbox [-- --port N]`.
 //!
-//! Serves the fake of `tests/support/fake_hivesigner.rs` on 127.0.0.1 (port 8787 by default)
+//! Serves the fake of `crates/fake-hivesigner` on 127.0.0.1 (port 8787 by default)
 //! with a visible consent page and an app, `sandbox-app`, ready to use: it accepts any loopback
 //! port with the path `/callback`, and `authdeck://callback`. Nothing leaves the machine; the
 //! tokens it signs live only as long as it runs. Ctrl-C stops it.
-
-#[path = "../tests/support/fake_hivesigner.rs"]
-mod fake_hivesigner;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;

@@ -16,8 +16,8 @@ step() { printf '\n== %s\n' "$*"; }
 step "formatting (cargo fmt --check)"
 cargo fmt --all -- --check
 step "lints (cargo clippy --all-targets -D warnings)"
-cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "the .deb bundle (tauri build --debug --bundles deb)"
 tauri build --debug --bundles deb --ci
 step "tests (unit, integration, end-to-end in the real window)"
-cargo test --all-targets -- --include-ignored
+cargo test --workspace --all-targets -- --include-ignored

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::apps::{AppId, Flow};
+use crate::apps::{App, AppId, Flow};
 use crate::clock::UnixSeconds;
 
 /// An account's id in the registry.
@@ -95,4 +95,28 @@ pub struct NewAccount {
     pub issued_at: UnixSeconds,
     /// When it stops being used.
     pub expires_at: UnixSeconds,
+}
+
+/// An account, for the window: the registry's account plus its app's names, as one flat object.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountView {
+    /// The account (id, name, scopes, flow, expiry, health).
+    #[serde(flatten)]
+    pub account: Account,
+    /// The app's account name.
+    pub app_client_id: String,
+    /// The provider, in words.
+    pub provider_label: &'static str,
+}
+
+impl AccountView {
+    /// `account` with the names of its `app`.
+    pub fn new(account: Account, app: &App) -> Self {
+        Self {
+            account,
+            app_client_id: app.client_id.clone(),
+            provider_label: app.provider.preset().label(),
+        }
+    }
 }

@@ -154,13 +154,3 @@ impl ActivityFilter {
         }
     }
 }
-
-impl crate::service::Authdeck {
-    /// The log entries matching `filter`, newest first.
-    pub fn list_activity(
-        &self,
-        filter: &ActivityFilter,
-    ) -> crate::error::Result<Vec<ActivityEntry>> {
-        self.registry.activity(filter)
-    }
-}

@@ -4,7 +4,7 @@
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{field, Error, Result};
 use crate::hive::account_name;
 use crate::provider::{Preset, Provider};
 
@@ -72,8 +72,8 @@ impl Scopes {
                 "offline" => offline = true,
                 other => {
                     return Err(Error::invalid(
-                        "scopes",
-                        format!("'{other}' is not a scope Hivesigner honours; choose from login, posting and offline"),
+                        field::SCOPES,
+                        format!("The scope '{other}' is not one Hivesigner honours; choose from login, posting and offline."),
                     ))
                 }
             }
@@ -84,15 +84,15 @@ impl Scopes {
             (false, false) if offline => Access::Posting,
             (false, false) => {
                 return Err(Error::invalid(
-                    "scopes",
-                    "choose posting (vote, comment, ...) or login (identity only)",
+                    field::SCOPES,
+                    "Choose what the app may do: posting (vote, comment, ...) or login (identity only).",
                 ))
             }
         };
         if login && !posting && offline {
             return Err(Error::invalid(
-                "scopes",
-                "the provider turns login with offline into posting: choose posting with offline, or login alone",
+                field::SCOPES,
+                "The provider turns login with offline into posting: choose posting with offline, or login alone.",
             ));
         }
         Ok(Self { access, offline })
@@ -222,8 +222,8 @@ impl AppInput {
         let valid = self.validate()?;
         if valid.scopes.flow() == Flow::Code && valid.client_secret.is_none() {
             return Err(Error::invalid(
-                "client secret",
-                "offline (refresh tokens) uses the code flow, which needs the app's client secret: enter the secret you chose when you registered the app at the provider, or untick offline",
+                field::CLIENT_SECRET,
+                "Refresh tokens (offline) use the code flow, which needs the app's client secret: enter the secret you chose when you registered the app at the provider, or untick offline.",
             ));
         }
         Ok(valid)
@@ -232,34 +232,42 @@ impl AppInput {
     /// Checks every field; the first wrong one is reported with what would be right.
     pub fn validate(self) -> Result<ValidApp> {
         let preset = Preset::from_id(self.preset.trim()).ok_or_else(|| {
-            Error::invalid("provider", "choose Hivesigner, SteemLogin, a Hivesigner-compatible server or the local sandbox")
+            Error::invalid(field::PRESET, "Choose a provider: Hivesigner, SteemLogin, a Hivesigner-compatible server or the local sandbox.")
         })?;
-        let provider = Provider::new(preset, self.base_url.as_deref())?;
+        // With the preset known, whatever `Provider::new` refuses is the base URL.
+        let provider =
+            Provider::new(preset, self.base_url.as_deref()).map_err(|err| match err {
+                Error::InvalidInput { problem, .. } => Error::invalid(field::BASE_URL, problem),
+                other => other,
+            })?;
         let client_id = self.client_id.trim().trim_start_matches('@').to_owned();
         if client_id.is_empty() {
             return Err(Error::invalid(
-                "client id",
-                "enter the app's account name (its client id at the provider), for example myapp",
+                field::CLIENT_ID,
+                "Enter the app's account name (its client id at the provider), for example myapp.",
             ));
         }
         account_name::check(&client_id).map_err(|problem| {
-            Error::invalid("client id", format!("not an account name: {problem}"))
+            Error::invalid(
+                field::CLIENT_ID,
+                format!("The client id is not an account name: {problem}."),
+            )
         })?;
         let scopes = Scopes::parse(&self.scopes)?;
         let redirect = match self.redirect_mode.as_deref().map(str::trim) {
             None | Some("") => RedirectMode::Loopback,
             Some(id) => RedirectMode::from_id(id).ok_or_else(|| {
                 Error::invalid(
-                    "redirect",
-                    "choose loopback (http://127.0.0.1) or custom scheme (authdeck://)",
+                    field::REDIRECT_MODE,
+                    "Choose how people come back: loopback (http://127.0.0.1) or custom scheme (authdeck://).",
                 )
             })?,
         };
         let client_secret = match self.client_secret {
             Some(secret) if secrecy::ExposeSecret::expose_secret(&secret).trim().is_empty() => {
                 return Err(Error::invalid(
-                    "client secret",
-                    "the secret is empty; enter the one you chose at the provider, or leave the field untouched",
+                    field::CLIENT_SECRET,
+                    "The client secret is empty: enter the one you chose at the provider, or leave the field untouched to keep the stored one.",
                 ))
             }
             other => other,
@@ -305,8 +313,8 @@ mod tests {
                 &["login", "offline"][..],
                 "turns login with offline into posting",
             ),
-            (&["vote"][..], "'vote' is not a scope"),
-            (&[][..], "choose posting"),
+            (&["vote"][..], "The scope 'vote' is not one"),
+            (&[][..], "Choose what the app may do"),
         ] {
             let err = Scopes::parse(&names(list)).unwrap_err();
             assert!(err.to_string().contains(needle), "{list:?}: {err}");
@@ -334,31 +342,79 @@ mod tests {
     #[test]
     fn each_bad_field_is_named() {
         let cases = [
-            (input("nope", "myapp"), "provider"),
-            (input("hivesigner", "My App"), "client id"),
-            (input("hivesigner_compatible", "myapp"), "base URL"),
+            (input("nope", "myapp"), field::PRESET),
+            (input("hivesigner", "My App"), field::CLIENT_ID),
+            (input("hivesigner", " @ "), field::CLIENT_ID),
+            (input("hivesigner_compatible", "myapp"), field::BASE_URL),
+            (
+                AppInput {
+                    base_url: Some("http://signer.example.com".into()),
+                    ..input("hivesigner_compatible", "myapp")
+                },
+                field::BASE_URL,
+            ),
+            (
+                AppInput {
+                    scopes: names(&["vote"]),
+                    ..input("hivesigner", "myapp")
+                },
+                field::SCOPES,
+            ),
             (
                 AppInput {
                     client_secret: Some("  ".to_owned().into()),
                     ..input("hivesigner", "myapp")
                 },
-                "client secret",
+                field::CLIENT_SECRET,
             ),
             (
                 AppInput {
                     redirect_mode: Some("carrier-pigeon".into()),
                     ..input("hivesigner", "myapp")
                 },
-                "redirect",
+                field::REDIRECT_MODE,
             ),
         ];
-        for (input, field) in cases {
+        for (input, expected) in cases {
             match input.validate() {
-                Err(Error::InvalidInput { field: named, .. }) => assert_eq!(named, field),
-                other => panic!("{field}: {other:?}"),
+                Err(Error::InvalidInput { field, problem }) => {
+                    assert_eq!(field, expected, "{problem}");
+                    // The base URL's messages are `Provider::new`'s own (provider.rs).
+                    assert!(
+                        field == field::BASE_URL
+                            || problem.starts_with(char::is_uppercase) && problem.ends_with('.'),
+                        "a sentence on its own: {problem}"
+                    );
+                }
+                other => panic!("{expected}: {other:?}"),
             }
         }
     }
+
+    #[test]
+    fn the_field_keys_are_the_names_the_form_sends() {
+        let sent = serde_json::json!({
+            field::PRESET: "hivesigner_compatible",
+            field::BASE_URL: "https://signer.example.com",
+            field::CLIENT_ID: "myapp",
+            field::CLIENT_SECRET: "s3cret",
+            field::SCOPES: ["posting"],
+            field::REDIRECT_MODE: "custom_scheme",
+        });
+        let input: AppInput = serde_json::from_value(sent).unwrap();
+        assert_eq!(
+            input.base_url.as_deref(),
+            Some("https://signer.example.com")
+        );
+        assert_eq!(input.redirect_mode.as_deref(), Some("custom_scheme"));
+        assert!(input.client_secret.is_some());
+        let app = input.validate().unwrap();
+        assert_eq!(
+            (app.client_id.as_str(), app.redirect),
+            ("myapp", RedirectMode::CustomScheme)
+        );
+    }
+
     #[test]
     fn a_code_flow_registration_needs_the_client_secret() {
         let without_secret = || AppInput {
@@ -366,8 +422,11 @@ mod tests {
             ..input("hivesigner", "myapp")
         };
         match without_secret().validate_registration() {
-            Err(Error::InvalidInput { field, problem }) => {
-                assert_eq!(field, "client secret");
+            Err(Error::InvalidInput {
+                field: named,
+                problem,
+            }) => {
+                assert_eq!(named, field::CLIENT_SECRET);
                 assert!(
                     problem.contains("code flow") && problem.contains("client secret"),
                     "{problem}"

@@ -1,6 +1,7 @@
-//! Broadcasting through the provider's `/api/broadcast` with the account's fresh token, the
-//! provider's errors put into plain words with what to do, and every attempt recorded in the
-//! activity log as sent, failed, or unknown ("may have been sent": the answer was lost).
+//! [`Broadcaster`]: broadcasting through the provider with the account's fresh token (from
+//! `Tokens`), the provider's errors put into plain words with what to do, and every attempt
+//! recorded in the activity log as sent, failed, or unknown ("may have been sent": the answer
+//! was lost).
 //!
 //! Exactly once: a broadcast is never retried on its own, and before operations go out again
 //! while an earlier attempt with the same operations is unknown, the chain is asked whether
@@ -15,16 +16,18 @@ use crate::accounts::{Account, AccountId};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::activity::{ActivityEntry, ActivityId, Outcome, SendResult, Sender};
+use crate::activity::{ActivityEntry, ActivityFilter, ActivityId, Outcome, SendResult, Sender};
 use crate::apps::App;
+use crate::chain::ChainClient;
 use crate::chain::OnChain;
 use crate::error::{Error, Result};
 use crate::events::{AppEvent, BatchProgress};
 use crate::hive::signers;
 use crate::oauth::token::{self, CallError};
+use crate::provider::Chain;
 use crate::redact::redact;
-use crate::service::Authdeck;
-use crate::session::ProviderSeen;
+use crate::shared::Shared;
+use crate::tokens::{ProviderSeen, Tokens};
 
 /// How many accounts of a batch broadcast at the same time.
 pub const BATCH_CONCURRENCY: usize = 4;
@@ -87,19 +90,51 @@ pub fn check_signer(signer: &str, operations: &[Value]) -> Result<()> {
     }
 }
 
-impl Authdeck {
+/// Broadcasting: a fresh token from [`Tokens`], the provider call, the activity record, the
+/// chain check before a resend, and progress events.
+pub struct Broadcaster {
+    shared: Shared,
+    tokens: Arc<Tokens>,
+    /// The read-only API node clients, Hive's then Steem's.
+    nodes: [ChainClient; 2],
+}
+
+impl Broadcaster {
+    /// The broadcaster over `shared`, taking tokens from `tokens` and asking `nodes` (Hive's,
+    /// then Steem's) before a resend.
+    pub fn new(shared: Shared, tokens: Arc<Tokens>, nodes: [ChainClient; 2]) -> Self {
+        Self {
+            shared,
+            tokens,
+            nodes,
+        }
+    }
+
+    /// The read-only API node client of `chain`.
+    pub fn chain_nodes(&self, chain: Chain) -> &ChainClient {
+        match chain {
+            Chain::Hive => &self.nodes[0],
+            Chain::Steem => &self.nodes[1],
+        }
+    }
+
+    /// The log entries matching `filter`, newest first.
+    pub fn list_activity(&self, filter: &ActivityFilter) -> Result<Vec<ActivityEntry>> {
+        self.shared.registry.activity(filter)
+    }
+
     /// Broadcasts `outgoing` from account `id` and records the attempt. The returned entry's
     /// outcome says whether it was sent; it is an earlier entry, now marked as found on chain,
     /// when the chain shows that an attempt whose answer was lost already sent the same
     /// operations. `Err` when nothing went out: the operations name another account, the
     /// chain could not be asked, or the account or the log is missing.
     pub async fn send(&self, id: AccountId, outgoing: Outgoing) -> Result<ActivityEntry> {
-        let account = self.registry.account(id)?;
-        let app = self.registry.app(account.app_id)?;
+        let account = self.shared.registry.account(id)?;
+        let app = self.shared.registry.app(account.app_id)?;
         check_signer(&account.username, &outgoing.operations)?;
         let sender = sender_of(&account, &app);
         let operations = outgoing.operations_text();
-        if let Some(earlier) = self.registry.open_unknown(&sender, &operations)? {
+        if let Some(earlier) = self.shared.registry.open_unknown(&sender, &operations)? {
             if let Some(found) = self.settle(&earlier, &app).await? {
                 return Ok(found);
             }
@@ -108,11 +143,11 @@ impl Authdeck {
             .broadcast_as(id, &app, &account.username, &outgoing)
             .await;
         if let Some(seen) = seen {
-            self.record_provider_answer(id, seen).await;
+            self.tokens.record_provider_answer(id, seen).await;
         }
         let mut entry = ActivityEntry {
             id: ActivityId(0),
-            at: self.clock.now(),
+            at: self.shared.clock.now(),
             sender,
             kind: outgoing.kind,
             summary: outgoing.summary,
@@ -120,8 +155,8 @@ impl Authdeck {
             outcome,
             resolved_by: None,
         };
-        entry.id = self.registry.record_activity(&entry)?;
-        self.emit(AppEvent::ActivityChanged);
+        entry.id = self.shared.registry.record_activity(&entry)?;
+        self.shared.emit(AppEvent::ActivityChanged);
         let status = entry.outcome.status();
         match &entry.outcome {
             Outcome::Sent { .. } => {
@@ -143,7 +178,7 @@ impl Authdeck {
         earlier: &ActivityEntry,
         app: &App,
     ) -> Result<Option<ActivityEntry>> {
-        let age = self.clock.now() - earlier.at;
+        let age = self.shared.clock.now() - earlier.at;
         if age < SETTLE_SECONDS {
             return Err(Error::TooSoonToTell {
                 age: age.max(0),
@@ -159,8 +194,8 @@ impl Authdeck {
         {
             OnChain::Found { evidence } => {
                 tracing::info!(activity = earlier.id.0, "an unknown broadcast is on chain");
-                let marked = self.registry.mark_on_chain(earlier.id, &evidence)?;
-                self.emit(AppEvent::ActivityChanged);
+                let marked = self.shared.registry.mark_on_chain(earlier.id, &evidence)?;
+                self.shared.emit(AppEvent::ActivityChanged);
                 Ok(Some(marked))
             }
             OnChain::Missing { .. } | OnChain::Uncheckable { .. } => Ok(None),
@@ -172,6 +207,16 @@ impl Authdeck {
     /// [`BatchProgress`] event, and returns the results in the order of `items`.
     pub async fn send_batch(
         self: &Arc<Self>,
+        items: Vec<(AccountId, Outgoing)>,
+    ) -> Vec<SendResult> {
+        self.send_batch_for(None, items).await
+    }
+
+    /// [`Self::send_batch`] of the draft `draft_id`: its progress events name the draft, so the
+    /// review that confirmed it shows its own progress only.
+    pub async fn send_batch_for(
+        self: &Arc<Self>,
+        draft_id: Option<u64>,
         items: Vec<(AccountId, Outgoing)>,
     ) -> Vec<SendResult> {
         let batch_id = NEXT_BATCH.fetch_add(1, Ordering::Relaxed);
@@ -192,8 +237,9 @@ impl Authdeck {
                     entry,
                     error,
                 };
-                core.emit(AppEvent::Batch(Box::new(BatchProgress {
+                core.shared.emit(AppEvent::Batch(Box::new(BatchProgress {
                     batch_id,
+                    draft_id,
                     done: done.fetch_add(1, Ordering::SeqCst) + 1,
                     total,
                     result: result.clone(),
@@ -221,24 +267,23 @@ impl Authdeck {
         username: &str,
         outgoing: &Outgoing,
     ) -> (Outcome, Option<ProviderSeen>) {
-        let token = match self.access_token(id).await {
+        let token = match self.tokens.access_token(id).await {
             Ok(token) => token,
             Err(err) => return (failed(err, String::new()), None),
         };
-        let request = self.provider_calls.authorized(
-            self.provider_calls
-                .http()
-                .post(app.provider.broadcast_endpoint())
-                .json(&serde_json::json!({ "operations": outgoing.operations })),
-            &token,
-        );
+
         let unreachable = |reason: &str| {
             Some(ProviderSeen::Unreachable(Error::ProviderUnreachable {
                 provider: app.provider.host(),
                 reason: reason.to_owned(),
             }))
         };
-        let answer = match token::fetch(request).await {
+        let answer = match self
+            .shared
+            .provider_calls
+            .broadcast(&app.provider, &token, &outgoing.operations)
+            .await
+        {
             Ok(answer) => answer,
             Err(CallError::AnswerLost(reason)) => {
                 return (

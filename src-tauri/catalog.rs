@@ -1,15 +1,19 @@
-//! Apps and accounts as the window sees them: registering, editing and removing apps, listing
-//! and removing accounts. Replies carry ids, names, scopes, expiry and health, never a token.
+//! [`Catalog`]: apps and accounts as the window sees them: registering, editing and removing
+//! apps (their client secrets in the keyring), listing accounts, removing them (their tokens
+//! through `Tokens`), moving keyring entries to their current names, and which provider pages
+//! may be opened. Replies carry ids, names, scopes, expiry and health, never a token.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
-use crate::accounts::{Account, AccountId};
+use crate::accounts::{AccountId, AccountView};
 use crate::apps::{App, AppId, AppInput, Flow, RedirectMode};
-use crate::error::{Error, Result};
+use crate::error::{field, Error, Result};
 use crate::events::AppEvent;
-use crate::service::Authdeck;
+use crate::shared::Shared;
+use crate::tokens::Tokens;
 use crate::vault;
 
 /// A registered app, for the window.
@@ -38,19 +42,6 @@ pub struct AppView {
     pub secret_set: bool,
     /// How many accounts authorized it.
     pub account_count: usize,
-}
-
-/// An account, for the window: the registry's account plus its app's names, as one flat object.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AccountView {
-    /// The account (id, name, scopes, flow, expiry, health).
-    #[serde(flatten)]
-    pub account: Account,
-    /// The app's account name.
-    pub app_client_id: String,
-    /// The provider, in words.
-    pub provider_label: &'static str,
 }
 
 /// What removing an account did, and where to finish the job.
@@ -91,20 +82,31 @@ fn app_view(app: &App, account_count: usize) -> AppView {
     }
 }
 
-fn account_view(account: Account, app: &App) -> AccountView {
-    AccountView {
-        account,
-        app_client_id: app.client_id.clone(),
-        provider_label: app.provider.preset().label(),
-    }
+/// Apps and accounts: registering, editing and removing apps (their secrets in the keyring),
+/// listing accounts, and removing them (through [`Tokens`], which owns their tokens).
+pub struct Catalog {
+    shared: Shared,
+    tokens: Arc<Tokens>,
+    /// Base URLs of providers whose apps were removed in this run (their pages stay known).
+    removed_providers: Mutex<Vec<String>>,
 }
 
-impl Authdeck {
+impl Catalog {
+    /// The catalog over `shared`, removing account tokens through `tokens`.
+    pub fn new(shared: Shared, tokens: Arc<Tokens>) -> Self {
+        Self {
+            shared,
+            tokens,
+            removed_providers: Mutex::default(),
+        }
+    }
+
     /// Registers an app. Its secret, if given, goes to the keyring before the app is recorded
     /// (and is removed again if recording fails).
     pub async fn register_app(&self, input: AppInput) -> Result<AppView> {
         let valid = input.validate_registration()?;
         if self
+            .shared
             .registry
             .find_app(&valid.provider, &valid.client_id)?
             .is_some()
@@ -115,64 +117,67 @@ impl Authdeck {
         }
         let key = vault::app_secret_key(&valid.provider, &valid.client_id);
         if let Some(secret) = &valid.client_secret {
-            self.vault.store_app_secret(&key, secret).await?;
+            self.shared.vault.store_app_secret(&key, secret).await?;
         }
-        let id =
-            match self
-                .registry
-                .insert_app(&valid, valid.client_secret.is_some(), self.clock.now())
-            {
-                Ok(id) => id,
-                Err(err) => {
-                    if valid.client_secret.is_some() {
-                        let _ = self.vault.delete(&key).await;
-                    }
-                    return Err(err);
+        let id = match self.shared.registry.insert_app(
+            &valid,
+            valid.client_secret.is_some(),
+            self.shared.clock.now(),
+        ) {
+            Ok(id) => id,
+            Err(err) => {
+                if valid.client_secret.is_some() {
+                    let _ = self.shared.vault.delete(&key).await;
                 }
-            };
-        self.emit(AppEvent::AccountsChanged);
+                return Err(err);
+            }
+        };
+        self.shared.emit(AppEvent::AccountsChanged);
         self.app_view(id)
     }
 
     /// Changes an app's scopes, redirect mode and (if given) secret. Provider and client id
     /// identify the app and its keyring entries, so they cannot change: remove and re-add.
     pub async fn update_app(&self, id: AppId, input: AppInput) -> Result<AppView> {
-        let app = self.registry.app(id)?;
+        let app = self.shared.registry.app(id)?;
         let valid = input.validate()?;
         if valid.provider != app.provider || valid.client_id != app.client_id {
             return Err(Error::invalid(
-                "client id",
-                "the provider and client id identify the app and cannot change; remove the app and register it again",
+                field::CLIENT_ID,
+                "The provider and client id identify the app and cannot change; remove the app and register it again.",
             ));
         }
         if let Some(secret) = &valid.client_secret {
             let key = vault::app_secret_key(&app.provider, &app.client_id);
-            self.vault.store_app_secret(&key, secret).await?;
-            self.registry.set_secret_flag(id, true)?;
+            self.shared.vault.store_app_secret(&key, secret).await?;
+            self.shared.registry.set_secret_flag(id, true)?;
         }
-        self.registry.update_app(id, &valid, self.clock.now())?;
-        self.emit(AppEvent::AccountsChanged);
+        self.shared
+            .registry
+            .update_app(id, &valid, self.shared.clock.now())?;
+        self.shared.emit(AppEvent::AccountsChanged);
         self.app_view(id)
     }
 
     /// Removes an app: each of its accounts as [`Self::remove_account`] does, then its secret,
     /// then the app.
     pub async fn remove_app(&self, id: AppId) -> Result<RemovedApp> {
-        let app = self.registry.app(id)?;
+        let app = self.shared.registry.app(id)?;
         let mut removed = Vec::new();
         for account in self.accounts_of(id)? {
             removed.push(self.remove_account(account).await?);
         }
-        self.vault
+        self.shared
+            .vault
             .delete(&vault::app_secret_key(&app.provider, &app.client_id))
             .await?;
-        self.registry.delete_app(id)?;
+        self.shared.registry.delete_app(id)?;
         // Its accounts' authority pages stay openable from the removal notice.
         self.removed_providers
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(app.provider.base_url().to_owned());
-        self.emit(AppEvent::AccountsChanged);
+        self.shared.emit(AppEvent::AccountsChanged);
         Ok(RemovedApp {
             client_id: app.client_id,
             accounts: removed,
@@ -181,8 +186,9 @@ impl Authdeck {
 
     /// Every app.
     pub fn list_apps(&self) -> Result<Vec<AppView>> {
-        let accounts = self.registry.accounts()?;
+        let accounts = self.shared.registry.accounts()?;
         Ok(self
+            .shared
             .registry
             .apps()?
             .iter()
@@ -195,8 +201,9 @@ impl Authdeck {
 
     /// Every account.
     pub fn list_accounts(&self) -> Result<Vec<AccountView>> {
-        let apps = self.registry.apps()?;
-        self.registry
+        let apps = self.shared.registry.apps()?;
+        self.shared
+            .registry
             .accounts()?
             .into_iter()
             .map(|account| {
@@ -204,45 +211,31 @@ impl Authdeck {
                     .iter()
                     .find(|app| app.id == account.app_id)
                     .ok_or(Error::AppNotFound)?;
-                Ok(account_view(account, app))
+                Ok(AccountView::new(account, app))
             })
             .collect()
     }
 
     /// One app.
     pub fn app_view(&self, id: AppId) -> Result<AppView> {
-        let app = self.registry.app(id)?;
+        let app = self.shared.registry.app(id)?;
         Ok(app_view(&app, self.accounts_of(id)?.len()))
     }
 
     /// One account.
     pub fn account_view(&self, id: AccountId) -> Result<AccountView> {
-        let account = self.registry.account(id)?;
-        let app = self.registry.app(account.app_id)?;
-        Ok(account_view(account, &app))
+        self.shared.registry.account_view(id)
     }
 
     /// Removes an account: revokes the token at the provider (best effort: a provider that is
     /// down must not keep the tokens here), deletes its keyring entry, then its registry row.
     /// The reply names the page where the user removes the app's on-chain authority.
     pub async fn remove_account(&self, id: AccountId) -> Result<RemovedAccount> {
-        let account = self.registry.account(id)?;
-        let app = self.registry.app(account.app_id)?;
-        let key = vault::account_key(&app.provider, &app.client_id, &account.username);
-        let _no_refresh_meanwhile = self.hold_session(id).await;
-        let revoked = match self.vault.account(&key).await? {
-            Some(secrets) => self
-                .provider_calls
-                .revoke(&app.provider, &secrets.access_token)
-                .await
-                .inspect_err(|err| tracing::warn!(account = id.0, "revoke failed: {err:?}"))
-                .is_ok(),
-            None => false,
-        };
-        self.vault.delete(&key).await?;
-        self.forget_session(id);
-        self.registry.delete_account(id)?;
-        self.emit(AppEvent::AccountsChanged);
+        let account = self.shared.registry.account(id)?;
+        let app = self.shared.registry.app(account.app_id)?;
+        let revoked = self.tokens.revoke_and_wipe(&account, &app).await?;
+        self.shared.registry.delete_account(id)?;
+        self.shared.emit(AppEvent::AccountsChanged);
         Ok(RemovedAccount {
             username: account.username,
             revoked_at_provider: revoked,
@@ -265,7 +258,7 @@ impl Authdeck {
     /// (same host and client id) each get a copy of it. A failed move keeps the old entry, so
     /// the next start finishes the job.
     pub async fn migrate_keyring_entries(&self) -> Result<usize> {
-        let apps = self.registry.apps()?;
+        let apps = self.shared.registry.apps()?;
         let mut moves: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for app in &apps {
             moves
@@ -273,7 +266,7 @@ impl Authdeck {
                 .or_default()
                 .push(vault::app_secret_key(&app.provider, &app.client_id));
         }
-        for account in self.registry.accounts()? {
+        for account in self.shared.registry.accounts()? {
             let app = apps
                 .iter()
                 .find(|app| app.id == account.app_id)
@@ -293,20 +286,20 @@ impl Authdeck {
         }
         let mut written = 0;
         for (old_key, new_keys) in moves {
-            written += self.vault.move_entry(&old_key, new_keys).await?;
+            written += self.shared.vault.move_entry(&old_key, new_keys).await?;
         }
         let mut flags_changed = false;
         for app in &apps {
             let key = vault::app_secret_key(&app.provider, &app.client_id);
-            let secret_set = self.vault.app_secret(&key).await?.is_some();
+            let secret_set = self.shared.vault.app_secret(&key).await?.is_some();
             if secret_set != app.secret_set {
-                self.registry.set_secret_flag(app.id, secret_set)?;
+                self.shared.registry.set_secret_flag(app.id, secret_set)?;
                 flags_changed = true;
             }
         }
         if written > 0 || flags_changed {
             tracing::info!(written, flags_changed, "keyring entries migrated");
-            self.emit(AppEvent::AccountsChanged);
+            self.shared.emit(AppEvent::AccountsChanged);
         }
         Ok(written)
     }
@@ -316,12 +309,12 @@ impl Authdeck {
     pub fn provider_page(&self, url: &str) -> Result<url::Url> {
         let refused = || {
             Error::invalid(
-                "link",
-                "Authdeck opens only pages of the providers you registered; copy the link instead",
+                field::URL,
+                "Authdeck opens only pages of the providers you registered; copy the link instead.",
             )
         };
         let page = url::Url::parse(url).map_err(|_| refused())?;
-        let registered = self.registry.apps()?;
+        let registered = self.shared.registry.apps()?;
         let removed = self
             .removed_providers
             .lock()
@@ -348,6 +341,7 @@ impl Authdeck {
 
     fn accounts_of(&self, app_id: AppId) -> Result<Vec<AccountId>> {
         Ok(self
+            .shared
             .registry
             .accounts()?
             .into_iter()

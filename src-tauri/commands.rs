@@ -12,11 +12,12 @@ use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 
 use crate::accounts::AccountId;
+use crate::accounts::AccountView;
 use crate::activity::{ActivityEntry, ActivityFilter, ActivityId, SendResult};
 use crate::apps::{AppId, AppInput};
-use crate::catalog::{AccountView, AppView, RemovedAccount, RemovedApp};
+use crate::catalog::{AppView, RemovedAccount, RemovedApp};
 use crate::compose::{DraftId, DraftView, PostRequest, VoteRequest};
-use crate::error::Error;
+use crate::error::{field, Error};
 use crate::hive::links::{self, LinkView};
 use crate::markdown;
 use crate::navigation;
@@ -73,7 +74,7 @@ pub fn list_presets() -> Vec<PresetView> {
 /// Registers an app (its secret goes to the keyring).
 #[tauri::command]
 pub async fn register_app(state: State<'_, CoreState>, input: AppInput) -> Reply<AppView> {
-    core(&state)?.register_app(input).await
+    core(&state)?.catalog().register_app(input).await
 }
 
 /// Changes an app's scopes, redirect mode or secret.
@@ -83,25 +84,25 @@ pub async fn update_app(
     app_id: AppId,
     input: AppInput,
 ) -> Reply<AppView> {
-    core(&state)?.update_app(app_id, input).await
+    core(&state)?.catalog().update_app(app_id, input).await
 }
 
 /// Removes an app and its accounts.
 #[tauri::command]
 pub async fn remove_app(state: State<'_, CoreState>, app_id: AppId) -> Reply<RemovedApp> {
-    core(&state)?.remove_app(app_id).await
+    core(&state)?.catalog().remove_app(app_id).await
 }
 
 /// Every registered app.
 #[tauri::command]
 pub fn list_apps(state: State<'_, CoreState>) -> Reply<Vec<AppView>> {
-    core(&state)?.list_apps()
+    core(&state)?.catalog().list_apps()
 }
 
 /// Every account (ids, names, scopes, expiry, health; never a token).
 #[tauri::command]
 pub fn list_accounts(state: State<'_, CoreState>) -> Reply<Vec<AccountView>> {
-    core(&state)?.list_accounts()
+    core(&state)?.catalog().list_accounts()
 }
 
 /// Starts a sign-in and opens the consent page in the system browser.
@@ -111,7 +112,7 @@ pub async fn start_sign_in<R: Runtime>(
     state: State<'_, CoreState>,
     app_id: AppId,
 ) -> Reply<SignInReply> {
-    let started = core(&state)?.start_sign_in(app_id).await?;
+    let started = core(&state)?.sign_ins().start_sign_in(app_id).await?;
     let browser_opened = match app
         .opener()
         .open_url(started.authorize_url.clone(), None::<&str>)
@@ -131,7 +132,7 @@ pub async fn start_sign_in<R: Runtime>(
 /// Cancels a waiting sign-in.
 #[tauri::command]
 pub fn cancel_sign_in(state: State<'_, CoreState>, attempt_id: AttemptId) -> Reply<()> {
-    core(&state)?.cancel_sign_in(attempt_id)
+    core(&state)?.sign_ins().cancel_sign_in(attempt_id)
 }
 
 /// Refreshes an account's token now.
@@ -141,8 +142,8 @@ pub async fn refresh_account(
     account_id: AccountId,
 ) -> Reply<AccountView> {
     let core = core(&state)?;
-    core.refresh_now(account_id).await?;
-    core.account_view(account_id)
+    core.tokens().refresh_now(account_id).await?;
+    core.catalog().account_view(account_id)
 }
 
 /// Removes an account: revoke at the provider, wipe its tokens, forget it.
@@ -151,7 +152,7 @@ pub async fn remove_account(
     state: State<'_, CoreState>,
     account_id: AccountId,
 ) -> Reply<RemovedAccount> {
-    core(&state)?.remove_account(account_id).await
+    core(&state)?.catalog().remove_account(account_id).await
 }
 
 /// Opens a provider page (such as the on-chain authority removal page) in the system browser.
@@ -162,7 +163,7 @@ pub fn open_provider_page<R: Runtime>(
     state: State<'_, CoreState>,
     url: String,
 ) -> Reply<()> {
-    let page = core(&state)?.provider_page(&url)?;
+    let page = core(&state)?.catalog().provider_page(&url)?;
     open_in_browser(&app, page.as_str())
 }
 
@@ -170,7 +171,7 @@ pub fn open_provider_page<R: Runtime>(
 #[tauri::command]
 pub fn open_post_page<R: Runtime>(app: AppHandle<R>, url: String) -> Reply<()> {
     let page = links::checked_front_end_url(&url)
-        .map_err(|err| Error::invalid("link", err.to_string()))?;
+        .map_err(|err| Error::invalid(field::URL, err.to_string()))?;
     open_in_browser(&app, page.as_str())
 }
 
@@ -180,25 +181,25 @@ pub fn open_post_page<R: Runtime>(app: AppHandle<R>, url: String) -> Reply<()> {
 pub fn parse_post_link(link: String) -> Reply<LinkView> {
     links::parse_link(&link)
         .map(LinkView::from)
-        .map_err(|err| Error::invalid("link", err.to_string()))
+        .map_err(|err| Error::invalid(field::LINK, err.to_string()))
 }
 
 /// Checks a vote from several accounts and keeps it as a draft to confirm.
 #[tauri::command]
 pub fn prepare_vote(state: State<'_, CoreState>, request: VoteRequest) -> Reply<DraftView> {
-    core(&state)?.prepare_vote(&request)
+    core(&state)?.drafts().prepare_vote(&request)
 }
 
 /// Checks a post or reply and keeps it as a draft to confirm.
 #[tauri::command]
 pub fn prepare_post(state: State<'_, CoreState>, request: PostRequest) -> Reply<DraftView> {
-    core(&state)?.prepare_post(&request)
+    core(&state)?.drafts().prepare_post(&request)
 }
 
 /// Broadcasts a confirmed draft exactly as prepared; one result per account.
 #[tauri::command]
 pub async fn send_draft(state: State<'_, CoreState>, draft_id: DraftId) -> Reply<Vec<SendResult>> {
-    core(&state)?.send_draft(draft_id).await
+    core(&state)?.drafts().send_draft(draft_id).await
 }
 
 /// The post preview: markdown rendered and sanitised in Rust.
@@ -213,7 +214,7 @@ pub fn list_activity(
     state: State<'_, CoreState>,
     filter: ActivityFilter,
 ) -> Reply<Vec<ActivityEntry>> {
-    core(&state)?.list_activity(&filter)
+    core(&state)?.broadcaster().list_activity(&filter)
 }
 
 /// Prepares a logged failure again as a draft for the review (after a chain check when its
@@ -223,15 +224,19 @@ pub async fn prepare_retry(
     state: State<'_, CoreState>,
     activity_id: ActivityId,
 ) -> Reply<DraftView> {
-    core(&state)?.prepare_retry(activity_id).await
+    core(&state)?.drafts().prepare_retry(activity_id).await
 }
 
 /// Opens a link the person followed in the post preview (after confirming its full address)
 /// in the system browser. Only absolute `http` and `https` addresses are opened.
 #[tauri::command]
 pub fn open_external_link<R: Runtime>(app: AppHandle<R>, url: String) -> Reply<()> {
-    let link =
-        navigation::external_link(&url).map_err(|problem| Error::invalid("link", problem))?;
+    let link = navigation::external_link(&url).map_err(|problem| {
+        Error::invalid(
+            field::URL,
+            format!("This link does not open in the browser: {problem}."),
+        )
+    })?;
     open_in_browser(&app, link.as_str())
 }
 
@@ -239,12 +244,14 @@ pub fn open_external_link<R: Runtime>(app: AppHandle<R>, url: String) -> Reply<(
 fn open_in_browser<R: Runtime>(app: &AppHandle<R>, url: &str) -> Reply<()> {
     app.opener()
         .open_url(url, None::<&str>)
-        .map_err(|err| Error::Internal(format!("the system browser did not open: {err}")))
+        .map_err(|err| Error::BrowserDidNotOpen {
+            detail: crate::redact::redact(&err.to_string()).into_owned(),
+        })
 }
 
 /// Completes a waiting sign-in from the address the browser ended on, pasted by the person
 /// (when the redirect did not come back by itself); replies with the added account.
 #[tauri::command]
 pub async fn paste_redirect(state: State<'_, CoreState>, address: String) -> Reply<AccountView> {
-    core(&state)?.complete_pasted(&address).await
+    core(&state)?.sign_ins().complete_pasted(&address).await
 }

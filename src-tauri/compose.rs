@@ -1,4 +1,5 @@
-//! Composing what the forms send: a vote from several accounts, or a post or a reply from one.
+//! [`Drafts`]: composing what the forms send (a vote from several accounts, a post or a reply
+//! from one, a retry of a logged failure).
 //! Each is checked by the chain's rules and kept as a draft whose operations are exactly what
 //! "Confirm" broadcasts (permlinks and timestamps are fixed when the draft is made).
 
@@ -12,9 +13,9 @@ use crate::accounts::Account;
 use crate::accounts::AccountId;
 use crate::activity::{ActivityId, Outcome, SendResult, Sender};
 use crate::apps::App;
-use crate::broadcast::{check_signer, sender_of, Outgoing};
+use crate::broadcast::{check_signer, sender_of, Broadcaster, Outgoing};
 use crate::clock::UnixSeconds;
-use crate::error::{Error, Result};
+use crate::error::{field, Error, Result};
 use crate::hive::describe;
 use crate::hive::links::{self, PostRef};
 use crate::hive::ops::{
@@ -22,7 +23,7 @@ use crate::hive::ops::{
 };
 use crate::hive::validate::{self, FieldError};
 use crate::provider::Chain;
-use crate::service::Authdeck;
+use crate::shared::Shared;
 
 /// Drafts older than this are gone; the person prepares again.
 pub const DRAFT_LIFETIME_SECONDS: i64 = 15 * 60;
@@ -123,14 +124,26 @@ struct Draft {
     items: Vec<(AccountId, Outgoing)>,
 }
 
-/// The drafts waiting for "Confirm".
-#[derive(Default)]
+/// Drafts: building what the forms send, checked by the chain's rules, and keeping it until
+/// "Confirm" hands it to the [`Broadcaster`], once.
 pub struct Drafts {
+    shared: Shared,
+    broadcaster: Arc<Broadcaster>,
     waiting: Mutex<HashMap<DraftId, Draft>>,
     last_id: Mutex<u64>,
 }
 
 impl Drafts {
+    /// The draft service over `shared`, sending through `broadcaster`.
+    pub fn new(shared: Shared, broadcaster: Arc<Broadcaster>) -> Self {
+        Self {
+            shared,
+            broadcaster,
+            waiting: Mutex::default(),
+            last_id: Mutex::default(),
+        }
+    }
+
     fn keep(&self, draft: Draft) -> DraftId {
         let mut last = self.last_id.lock().unwrap_or_else(|p| p.into_inner());
         *last += 1;
@@ -173,18 +186,18 @@ fn outgoing(operations: &[Operation], chain: Chain) -> Outgoing {
     }
 }
 
-impl Authdeck {
+impl Drafts {
     /// Checks a vote from each account and keeps it as a draft.
     pub fn prepare_vote(&self, request: &VoteRequest) -> Result<DraftView> {
         let mut problems = Vec::new();
         if request.account_ids.is_empty() {
             problems.push(problem(
-                "accounts",
-                "choose at least one account to vote with",
+                field::ACCOUNT_IDS,
+                "Choose at least one account to vote with.",
             ));
         }
         let post = links::parse_post_link(&request.link)
-            .map_err(|err| problems.push(problem("link", err.to_string())))
+            .map_err(|err| problems.push(problem(field::LINK, err.to_string())))
             .ok();
         let mut items = Vec::new();
         for id in &request.account_ids {
@@ -204,7 +217,7 @@ impl Authdeck {
     /// Checks a post or a reply and keeps it as a draft.
     pub fn prepare_post(&self, request: &PostRequest) -> Result<DraftView> {
         let (username, chain) = self.signer(request.account_id)?;
-        let now = self.clock.now();
+        let now = self.shared.clock.now();
         let mut problems = Vec::new();
         let comment = match request
             .reply_to
@@ -215,7 +228,7 @@ impl Authdeck {
             Some(link) => match links::parse_post_link(link) {
                 Ok(parent) => Some(reply(&username, &parent, &request.body, now)),
                 Err(err) => {
-                    problems.push(problem("reply to", err.to_string()));
+                    problems.push(problem(field::REPLY_TO, err.to_string()));
                     None
                 }
             },
@@ -244,14 +257,17 @@ impl Authdeck {
     }
 
     /// Broadcasts a draft exactly as prepared (once: a draft is used up by sending it).
-    pub async fn send_draft(self: &Arc<Self>, id: DraftId) -> Result<Vec<SendResult>> {
-        let draft = self.drafts.take(id, self.clock.now()).ok_or_else(|| {
+    pub async fn send_draft(&self, id: DraftId) -> Result<Vec<SendResult>> {
+        let draft = self.take(id, self.shared.clock.now()).ok_or_else(|| {
             Error::invalid(
-                "draft",
-                "this draft was already sent or is older than 15 minutes; prepare it again",
+                field::DRAFT_ID,
+                "This draft was already sent or is older than 15 minutes; prepare it again.",
             )
         })?;
-        Ok(self.send_batch(draft.items).await)
+        Ok(self
+            .broadcaster
+            .send_batch_for(Some(id.0), draft.items)
+            .await)
     }
 
     /// A logged failure (or an attempt whose answer was lost) as a new draft to review and
@@ -259,18 +275,18 @@ impl Authdeck {
     /// the chain is asked first: when it already has the operations, the entry is marked sent
     /// and nothing is drafted.
     pub async fn prepare_retry(&self, id: ActivityId) -> Result<DraftView> {
-        let entry = self.registry.activity_entry(id)?;
+        let entry = self.shared.registry.activity_entry(id)?;
         if entry.outcome.reached_chain() {
             return Err(Error::invalid(
-                "activity",
-                "this was sent already; there is nothing to retry",
+                field::ACTIVITY_ID,
+                "This was sent already; there is nothing to retry.",
             ));
         }
         if let Some(by) = entry.resolved_by {
             return Err(Error::invalid(
-                "activity",
+                field::ACTIVITY_ID,
                 format!(
-                    "this was sent since (activity entry {}); there is nothing to retry",
+                    "This was sent since (activity entry {}); there is nothing to retry.",
                     by.0
                 ),
             ));
@@ -280,7 +296,7 @@ impl Authdeck {
             .map_err(|err| Error::Internal(format!("a logged entry is not JSON: {err}")))?;
         check_signer(&account.username, &operations)?;
         if matches!(entry.outcome, Outcome::Unknown { .. }) {
-            if let Some(found) = self.settle(&entry, &app).await? {
+            if let Some(found) = self.broadcaster.settle(&entry, &app).await? {
                 let Outcome::OnChain { evidence } = found.outcome else {
                     return Err(Error::Internal("a settled entry is not on chain".into()));
                 };
@@ -307,18 +323,18 @@ impl Authdeck {
     fn sender_account(&self, sender: &Sender) -> Result<(Account, App)> {
         let gone = || {
             Error::invalid(
-                "activity",
+                field::ACTIVITY_ID,
                 format!(
-                    "@{} (app @{}) is no longer in Authdeck; sign it in again, then send anew",
+                    "@{} (app @{}) is no longer in Authdeck; sign it in again, then send anew.",
                     sender.username, sender.app_client_id
                 ),
             )
         };
         let account = sender
             .account_id
-            .and_then(|id| self.registry.account(id).ok())
+            .and_then(|id| self.shared.registry.account(id).ok())
             .ok_or_else(gone)?;
-        let app = self.registry.app(account.app_id)?;
+        let app = self.shared.registry.app(account.app_id)?;
         let same = account.username == sender.username
             && app.client_id == sender.app_client_id
             && (sender.provider.is_empty() || app.provider.base_url() == sender.provider);
@@ -329,8 +345,8 @@ impl Authdeck {
     }
 
     fn signer(&self, id: AccountId) -> Result<(String, Chain)> {
-        let account = self.registry.account(id)?;
-        let app = self.registry.app(account.app_id)?;
+        let account = self.shared.registry.account(id)?;
+        let app = self.shared.registry.app(account.app_id)?;
         Ok((account.username, app.provider.chain()))
     }
 
@@ -363,9 +379,10 @@ impl Authdeck {
     /// The warning for a draft item whose exact operations an earlier attempt, with its answer
     /// lost, may already have sent.
     fn earlier_attempt(&self, id: AccountId, outgoing: &Outgoing) -> Option<String> {
-        let account = self.registry.account(id).ok()?;
-        let app = self.registry.app(account.app_id).ok()?;
+        let account = self.shared.registry.account(id).ok()?;
+        let app = self.shared.registry.app(account.app_id).ok()?;
         let earlier = self
+            .shared
             .registry
             .open_unknown(&sender_of(&account, &app), &outgoing.operations_text())
             .inspect_err(|err| tracing::warn!("could not look for earlier attempts: {err}"))
@@ -387,8 +404,8 @@ impl Authdeck {
             item.warning = self.earlier_attempt(item.account_id, outgoing);
         }
         let draft_id = problems.is_empty().then(|| {
-            self.drafts.keep(Draft {
-                created_at: self.clock.now(),
+            self.keep(Draft {
+                created_at: self.shared.clock.now(),
                 items: items
                     .iter()
                     .map(|(item, outgoing)| (item.account_id, outgoing.clone()))
@@ -438,13 +455,13 @@ fn root_post(
         }
     }
     if request.title.trim().is_empty() {
-        problems.push(problem("title", "a post needs a title"));
+        problems.push(problem(field::TITLE, "A post needs a title."));
     }
     let category = tags.first().cloned().unwrap_or_default();
     if category.is_empty() {
         problems.push(problem(
-            "tags",
-            "give at least one tag (or a community): the first becomes the post's category",
+            field::TAGS,
+            "Give at least one tag (or a community): the first becomes the post's category.",
         ));
     }
     Comment {
@@ -479,7 +496,10 @@ fn payout_options(
     let max_accepted_payout = match cap {
         None => Asset::new(1_000_000_000, Symbol::Hbd),
         Some(text) => Asset::parse(text, chain).unwrap_or_else(|message| {
-            problems.push(problem("max accepted payout", message));
+            problems.push(problem(
+                field::MAX_ACCEPTED_PAYOUT,
+                format!("The maximum payout cannot be read: {message}."),
+            ));
             Asset::zero(Symbol::Hbd)
         }),
     };
@@ -508,15 +528,21 @@ mod tests {
     use super::*;
     use crate::accounts::NewAccount;
     use crate::apps::{AppInput, Flow};
+    use crate::chain::{ChainClient, NodeList};
     use crate::clock::ManualClock;
     use crate::events::RecordedEvents;
+    use crate::oauth::token::TokenClient;
+    use crate::provider::Chain;
     use crate::registry::Registry;
-    use crate::service::{Parts, Settings};
+    use crate::settings::Settings;
+    use crate::tokens::Tokens;
     use crate::vault::{MemoryStore, Vault};
 
     const NOW: UnixSeconds = 1_767_225_600; // 2026-01-01T00:00:00Z
 
-    fn core_with(users: &[&str]) -> (Arc<Authdeck>, Vec<AccountId>) {
+    /// Drafts over an in-memory registry with `users` signed in to one app (no provider is
+    /// ever asked: drafting is local).
+    fn drafts_with(users: &[&str]) -> (Drafts, Vec<AccountId>) {
         let registry = Registry::in_memory().unwrap();
         let app: AppInput = serde_json::from_value(serde_json::json!({
             "preset": "hivesigner", "clientId": "myapp", "scopes": ["posting", "offline"],
@@ -539,15 +565,24 @@ mod tests {
                 registry.upsert_account(&account, NOW).unwrap()
             })
             .collect();
-        let core = Authdeck::new(Parts {
-            registry,
+        let settings = Settings::default();
+        let shared = Shared {
+            registry: Arc::new(registry),
             vault: Vault::new(Arc::new(MemoryStore::default())),
             clock: Arc::new(ManualClock::at(NOW)),
             events: Arc::new(RecordedEvents::default()),
-            settings: Settings::default(),
-        })
-        .unwrap();
-        (core, ids)
+            provider_calls: TokenClient::new(settings.http_timeout).unwrap(),
+            settings,
+        };
+        let nodes = NodeList::new(Vec::new(), Vec::new());
+        let node = |chain| ChainClient::new(chain, &nodes, crate::chain::DEFAULT_TIMEOUT).unwrap();
+        let tokens = Arc::new(Tokens::new(shared.clone()));
+        let broadcaster = Broadcaster::new(
+            shared.clone(),
+            tokens,
+            [node(Chain::Hive), node(Chain::Steem)],
+        );
+        (Drafts::new(shared, Arc::new(broadcaster)), ids)
     }
 
     fn fields(view: &DraftView) -> Vec<&str> {
@@ -556,8 +591,8 @@ mod tests {
 
     #[test]
     fn a_vote_draft_holds_one_exact_vote_per_account_and_says_it_in_words() {
-        let (core, ids) = core_with(&["alice", "carol"]);
-        let view = core
+        let (drafts, ids) = drafts_with(&["alice", "carol"]);
+        let view = drafts
             .prepare_vote(&VoteRequest {
                 account_ids: ids,
                 link: "https://peakd.com/hive-123/@bob/bobs-post".into(),
@@ -579,8 +614,8 @@ mod tests {
 
     #[test]
     fn a_bad_vote_names_each_field_and_keeps_no_draft() {
-        let (core, ids) = core_with(&["alice"]);
-        let view = core
+        let (drafts, ids) = drafts_with(&["alice"]);
+        let view = drafts
             .prepare_vote(&VoteRequest {
                 account_ids: ids,
                 link: "https://example.com/whatever".into(),
@@ -589,14 +624,14 @@ mod tests {
             .unwrap();
         assert_eq!(view.draft_id, None);
         assert!(fields(&view).contains(&"link"), "{:?}", view.problems);
-        let empty = core
+        let empty = drafts
             .prepare_vote(&VoteRequest {
                 account_ids: vec![],
                 link: "@bob/bobs-post".into(),
                 weight: 10_000,
             })
             .unwrap();
-        assert_eq!(fields(&empty), ["accounts"]);
+        assert_eq!(fields(&empty), [field::ACCOUNT_IDS]);
     }
 
     fn post(account_id: AccountId) -> PostRequest {
@@ -615,8 +650,8 @@ mod tests {
 
     #[test]
     fn a_post_gets_its_category_metadata_and_options_only_when_asked() {
-        let (core, ids) = core_with(&["alice"]);
-        let plain = core.prepare_post(&post(ids[0])).unwrap();
+        let (drafts, ids) = drafts_with(&["alice"]);
+        let plain = drafts.prepare_post(&post(ids[0])).unwrap();
         assert!(plain.draft_id.is_some(), "{:?}", plain.problems);
         let ops = &plain.items[0].operations;
         assert_eq!(ops.len(), 1, "no comment_options without a reason");
@@ -640,7 +675,7 @@ mod tests {
             ],
             ..post(ids[0])
         };
-        let view = core.prepare_post(&shared).unwrap();
+        let view = drafts.prepare_post(&shared).unwrap();
         let options = &view.items[0].operations[1];
         assert_eq!(options[0], "comment_options");
         assert_eq!(
@@ -651,7 +686,7 @@ mod tests {
 
     #[test]
     fn a_reply_follows_the_permlink_convention_and_has_no_title() {
-        let (core, ids) = core_with(&["alice"]);
+        let (drafts, ids) = drafts_with(&["alice"]);
         let request = PostRequest {
             reply_to: Some("@bob/bobs-post".into()),
             title: "ignored".into(),
@@ -660,7 +695,7 @@ mod tests {
             community: None,
             ..post(ids[0])
         };
-        let view = core.prepare_post(&request).unwrap();
+        let view = drafts.prepare_post(&request).unwrap();
         assert!(view.draft_id.is_some(), "{:?}", view.problems);
         let comment = &view.items[0].operations[0][1];
         assert_eq!(comment["permlink"], "re-bob-bobs-post-20260101t000000000z");
@@ -670,7 +705,7 @@ mod tests {
 
     #[test]
     fn a_post_without_title_tags_or_body_names_each_field() {
-        let (core, ids) = core_with(&["alice"]);
+        let (drafts, ids) = drafts_with(&["alice"]);
         let request = PostRequest {
             title: " ".into(),
             body: "".into(),
@@ -678,7 +713,7 @@ mod tests {
             community: None,
             ..post(ids[0])
         };
-        let view = core.prepare_post(&request).unwrap();
+        let view = drafts.prepare_post(&request).unwrap();
         let named = fields(&view);
         for field in ["title", "tags", "body"] {
             assert!(named.contains(&field), "{field} missing from {named:?}");

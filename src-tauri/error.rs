@@ -7,15 +7,179 @@ use serde::{Serialize, Serializer};
 
 use crate::redact::redact;
 
+/// The keys that name a field, in an [`Error::InvalidInput`] (`field`) and in a draft's
+/// problems ([`crate::hive::validate::FieldError`]): one stable key per field, the request's
+/// own name for it, camelCase as the window sends it (`clientId`, `maxAcceptedPayout`). The
+/// window marks each field's holder with `data-field="<key>"` and shows a message there; a key
+/// without a holder (an operation's field, a rule over several fields) goes to the form's
+/// summary. Messages never start with the field's label: each reads on its own.
+pub mod field {
+    // The app form: `AppInput`.
+
+    /// The provider preset (`AppInput::preset`).
+    pub const PRESET: &str = "preset";
+    /// The server address of a Hivesigner-compatible provider (`AppInput::base_url`).
+    pub const BASE_URL: &str = "baseUrl";
+    /// The app's account name at the provider (`AppInput::client_id`).
+    pub const CLIENT_ID: &str = "clientId";
+    /// The app's client secret (`AppInput::client_secret`).
+    pub const CLIENT_SECRET: &str = "clientSecret";
+    /// The scopes the app asks for (`AppInput::scopes`).
+    pub const SCOPES: &str = "scopes";
+    /// How the provider's redirect comes back (`AppInput::redirect_mode`).
+    pub const REDIRECT_MODE: &str = "redirectMode";
+
+    // The vote form: `VoteRequest`.
+
+    /// The accounts that vote (`VoteRequest::account_ids`).
+    pub const ACCOUNT_IDS: &str = "accountIds";
+    /// A post link or `@author/permlink` (`VoteRequest::link`, and the `link` of the
+    /// `parse_post_link` command).
+    pub const LINK: &str = "link";
+    /// A vote's weight in basis points (`VoteRequest::weight`; also a vote operation's
+    /// `weight`).
+    pub const WEIGHT: &str = "weight";
+
+    // The post form: `PostRequest`.
+
+    /// The account that writes (`PostRequest::account_id`).
+    pub const ACCOUNT_ID: &str = "accountId";
+    /// The post replied to (`PostRequest::reply_to`).
+    pub const REPLY_TO: &str = "replyTo";
+    /// A post's title (`PostRequest::title`; also a comment operation's `title`).
+    pub const TITLE: &str = "title";
+    /// The markdown body (`PostRequest::body`; also a comment operation's `body`).
+    pub const BODY: &str = "body";
+    /// A post's tags (`PostRequest::tags`).
+    pub const TAGS: &str = "tags";
+    /// A post's community (`PostRequest::community`).
+    pub const COMMUNITY: &str = "community";
+    /// Who shares the author rewards (`PostRequest::beneficiaries`; also a `comment_options`
+    /// operation's `beneficiaries`).
+    pub const BENEFICIARIES: &str = "beneficiaries";
+    /// The payout cap (`PostRequest::max_accepted_payout`; also a `comment_options`
+    /// operation's `max_accepted_payout`).
+    pub const MAX_ACCEPTED_PAYOUT: &str = "maxAcceptedPayout";
+    /// The share paid in HBD (`PostRequest::percent_hbd`; also a `comment_options`
+    /// operation's `percent_hbd`).
+    pub const PERCENT_HBD: &str = "percentHbd";
+
+    // The other commands' arguments.
+
+    /// The address the browser ended on, pasted into the sign-in panel (`paste_redirect`'s
+    /// `address`).
+    pub const ADDRESS: &str = "address";
+    /// A page to open in the system browser (the `url` of `open_post_page`,
+    /// `open_external_link` and `open_provider_page`).
+    pub const URL: &str = "url";
+    /// A draft to send (`send_draft`'s `draftId`).
+    pub const DRAFT_ID: &str = "draftId";
+    /// An activity log entry (`prepare_retry`'s `activityId`).
+    pub const ACTIVITY_ID: &str = "activityId";
+    /// A waiting sign-in (`cancel_sign_in`'s `attemptId`).
+    pub const ATTEMPT_ID: &str = "attemptId";
+
+    // The fields of an operation no form field holds (the chain's rules, in
+    // `hive::validate`), by the operation's field name in camelCase; they go to the form's
+    // summary. An operation field that a form sends under the same name (`weight`, `title`,
+    // `body`, `beneficiaries`, `maxAcceptedPayout`, `percentHbd`) uses the form's key above.
+
+    /// A vote operation's `voter`.
+    pub const VOTER: &str = "voter";
+    /// An operation's `author` (vote, comment, comment_options, delete_comment).
+    pub const AUTHOR: &str = "author";
+    /// An operation's `permlink` (vote, comment, comment_options, delete_comment).
+    pub const PERMLINK: &str = "permlink";
+    /// A comment operation's `parent_author`.
+    pub const PARENT_AUTHOR: &str = "parentAuthor";
+    /// A comment operation's `parent_permlink` (a post's category, or the post replied to).
+    pub const PARENT_PERMLINK: &str = "parentPermlink";
+    /// A comment operation's `json_metadata`.
+    pub const JSON_METADATA: &str = "jsonMetadata";
+    /// A `custom_json` operation's `required_auths`.
+    pub const REQUIRED_AUTHS: &str = "requiredAuths";
+    /// A `custom_json` operation's `required_posting_auths`.
+    pub const REQUIRED_POSTING_AUTHS: &str = "requiredPostingAuths";
+    /// A `custom_json` operation's `id`.
+    pub const ID: &str = "id";
+    /// A `custom_json` operation's `json`.
+    pub const JSON: &str = "json";
+    /// A `claim_reward_balance` operation's `account`.
+    pub const ACCOUNT: &str = "account";
+    /// A `claim_reward_balance` operation's `reward_hive`.
+    pub const REWARD_HIVE: &str = "rewardHive";
+    /// A `claim_reward_balance` operation's `reward_hbd`.
+    pub const REWARD_HBD: &str = "rewardHbd";
+    /// A `claim_reward_balance` operation's `reward_vests`.
+    pub const REWARD_VESTS: &str = "rewardVests";
+
+    // Rules over several fields.
+
+    /// The rewards of a claim together (at least one is more than 0).
+    pub const REWARDS: &str = "rewards";
+    /// The operations of a transaction (at least one).
+    pub const OPERATIONS: &str = "operations";
+    /// Who signs a transaction (one account for all its operations).
+    pub const SIGNER: &str = "signer";
+    /// A whole transaction (its size).
+    pub const TRANSACTION: &str = "transaction";
+
+    /// Every key, once.
+    pub const ALL: [&str; 41] = [
+        PRESET,
+        BASE_URL,
+        CLIENT_ID,
+        CLIENT_SECRET,
+        SCOPES,
+        REDIRECT_MODE,
+        ACCOUNT_IDS,
+        LINK,
+        WEIGHT,
+        ACCOUNT_ID,
+        REPLY_TO,
+        TITLE,
+        BODY,
+        TAGS,
+        COMMUNITY,
+        BENEFICIARIES,
+        MAX_ACCEPTED_PAYOUT,
+        PERCENT_HBD,
+        ADDRESS,
+        URL,
+        DRAFT_ID,
+        ACTIVITY_ID,
+        ATTEMPT_ID,
+        VOTER,
+        AUTHOR,
+        PERMLINK,
+        PARENT_AUTHOR,
+        PARENT_PERMLINK,
+        JSON_METADATA,
+        REQUIRED_AUTHS,
+        REQUIRED_POSTING_AUTHS,
+        ID,
+        JSON,
+        ACCOUNT,
+        REWARD_HIVE,
+        REWARD_HBD,
+        REWARD_VESTS,
+        REWARDS,
+        OPERATIONS,
+        SIGNER,
+        TRANSACTION,
+    ];
+}
+
 /// Everything that can go wrong in a command, in words a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// A field of the person's input is wrong.
-    #[error("{field}: {problem}")]
+    #[error("{problem}")]
     InvalidInput {
-        /// Which field (as the form names it).
+        /// Which field: a key of [`field`], the request's own name for it.
         field: &'static str,
-        /// What is wrong and what would be right.
+        /// What is wrong and what would be right, as a sentence that reads on its own (the
+        /// form shows it at the field, without the field's label).
         problem: String,
     },
     /// No app with this id is registered.
@@ -238,6 +402,18 @@ pub enum Error {
         /// SQLite's words.
         detail: String,
     },
+    /// The system browser did not open a page.
+    #[error("The system browser did not open ({detail}). Copy the address and open it in your browser yourself; to fix it for next time, choose a default web browser for your desktop (for example with `xdg-settings set default-web-browser firefox.desktop`).")]
+    BrowserDidNotOpen {
+        /// What the opener said, redacted.
+        detail: String,
+    },
+    /// The loopback listener for the browser's answer could not start.
+    #[error("Authdeck could not listen on 127.0.0.1 for the browser's answer ({detail}). Check that nothing (a firewall, a sandbox, too many open files) blocks local ports, or choose the authdeck:// redirect for this app instead.")]
+    LoopbackUnavailable {
+        /// What the system said.
+        detail: String,
+    },
     /// Something that should not happen; the message says what.
     #[error("Something went wrong inside Authdeck: {0}. Please report it.")]
     Internal(String),
@@ -282,11 +458,13 @@ impl Error {
             Error::TooSoonToTell { .. } => "too_soon_to_tell",
             Error::SignerMismatch { .. } => "signer_mismatch",
             Error::Storage { .. } => "storage",
+            Error::BrowserDidNotOpen { .. } => "browser_did_not_open",
+            Error::LoopbackUnavailable { .. } => "loopback_unavailable",
             Error::Internal(_) => "internal",
         }
     }
 
-    /// An input error for `field`.
+    /// An input error for `field` (a key of [`field`]); `problem` is a whole sentence.
     pub fn invalid(field: &'static str, problem: impl Into<String>) -> Self {
         Error::InvalidInput {
             field,
@@ -300,8 +478,9 @@ impl Error {
     }
 }
 
-/// `{code, message}`, plus `field` for input errors so a form can show the message at the
-/// field it is about.
+/// `{code, message}`, plus `field` (a key of [`field`]) for input errors so a form can show the
+/// message at the field it is about: `{"code": "invalid_input", "message": "...", "field":
+/// "clientId"}`.
 impl Serialize for Error {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let field = match self {
@@ -361,9 +540,265 @@ mod tests {
         assert_eq!(json["code"], "secret_missing");
         assert!(json["message"].as_str().unwrap().contains("@myapp"));
         assert_eq!(json.as_object().unwrap().len(), 2);
-        let input = serde_json::to_value(Error::invalid("client id", "too short")).unwrap();
-        assert_eq!(input["field"], "client id");
-        assert_eq!(input["message"], "client id: too short");
+    }
+
+    #[test]
+    fn input_errors_carry_the_key_and_the_message_alone() {
+        let problem = "The client id is not an account name: it has 3 to 16 characters.";
+        let err = Error::invalid(field::CLIENT_ID, problem);
+        assert_eq!(err.to_string(), problem, "no label before the message");
+        assert_eq!(
+            serde_json::to_value(&err).unwrap(),
+            serde_json::json!({ "code": "invalid_input", "message": problem, "field": "clientId" })
+        );
+    }
+
+    #[test]
+    fn field_keys_are_unique_and_camel_case() {
+        let mut seen = std::collections::HashSet::new();
+        for key in field::ALL {
+            assert!(seen.insert(key), "{key} is listed twice");
+            assert!(
+                key.starts_with(|c: char| c.is_ascii_lowercase())
+                    && key.chars().all(|c| c.is_ascii_alphanumeric()),
+                "{key} is not camelCase"
+            );
+        }
+    }
+
+    #[test]
+    fn every_field_holder_in_the_window_names_a_key() {
+        let page = include_str!("../ui/index.html");
+        let holders: Vec<&str> = page
+            .split("data-field=\"")
+            .skip(1)
+            .map(|rest| &rest[..rest.find('"').unwrap()])
+            .collect();
+        for key in [
+            field::PRESET,
+            field::BASE_URL,
+            field::CLIENT_ID,
+            field::CLIENT_SECRET,
+            field::SCOPES,
+            field::REDIRECT_MODE,
+            field::ACCOUNT_IDS,
+            field::LINK,
+            field::WEIGHT,
+            field::REPLY_TO,
+            field::TITLE,
+            field::BODY,
+            field::TAGS,
+            field::COMMUNITY,
+            field::BENEFICIARIES,
+            field::MAX_ACCEPTED_PAYOUT,
+            field::PERCENT_HBD,
+            field::ADDRESS,
+        ] {
+            assert!(
+                holders.contains(&key),
+                "no data-field=\"{key}\" in index.html"
+            );
+        }
+        for holder in holders {
+            assert!(
+                field::ALL.contains(&holder),
+                "data-field=\"{holder}\" is no key"
+            );
+        }
+    }
+
+    /// Every code with whether its JSON has a `field`, in the order of the variants. A new
+    /// variant fails to compile in [`position`] until it is listed here and in [`one_of_each`].
+    const CODES: [(&str, bool); 38] = [
+        ("invalid_input", true),
+        ("app_not_found", false),
+        ("account_not_found", false),
+        ("app_exists", false),
+        ("secret_missing", false),
+        ("keyring_unavailable", false),
+        ("keyring_entry_damaged", false),
+        ("signin_unknown_state", false),
+        ("signin_replayed", false),
+        ("signin_expired", false),
+        ("signin_cancelled", false),
+        ("signin_denied", false),
+        ("signin_code_refused", false),
+        ("signin_answer_invalid", false),
+        ("account_mismatch", false),
+        ("token_for_other_app", false),
+        ("wrong_client_secret", false),
+        ("needs_sign_in", false),
+        ("provider_unreachable", false),
+        ("provider_refused", false),
+        ("ip_not_allowed", false),
+        ("provider_bad_response", false),
+        ("not_permitted", false),
+        ("wrong_account", false),
+        ("authority_missing", false),
+        ("hivesigner_not_granted", false),
+        ("chain_refused", false),
+        ("provider_failed", false),
+        ("node_failure", false),
+        ("may_have_been_sent", false),
+        ("already_on_chain", false),
+        ("too_soon_to_tell", false),
+        ("signer_mismatch", false),
+        ("chain_unreadable", false),
+        ("storage", false),
+        ("browser_did_not_open", false),
+        ("loopback_unavailable", false),
+        ("internal", false),
+    ];
+
+    /// Where `error`'s variant is in [`CODES`]; exhaustive on purpose (no `_` arm).
+    fn position(error: &Error) -> usize {
+        match error {
+            Error::InvalidInput { .. } => 0,
+            Error::AppNotFound => 1,
+            Error::AccountNotFound => 2,
+            Error::AppExists { .. } => 3,
+            Error::SecretMissing { .. } => 4,
+            Error::KeyringUnavailable { .. } => 5,
+            Error::KeyringEntryDamaged { .. } => 6,
+            Error::SignInUnknown => 7,
+            Error::SignInReplayed => 8,
+            Error::SignInExpired { .. } => 9,
+            Error::SignInCancelled => 10,
+            Error::SignInDenied { .. } => 11,
+            Error::SignInCodeRefused { .. } => 12,
+            Error::SignInAnswerInvalid { .. } => 13,
+            Error::AccountMismatch { .. } => 14,
+            Error::TokenForOtherApp { .. } => 15,
+            Error::WrongClientSecret { .. } => 16,
+            Error::NeedsSignIn { .. } => 17,
+            Error::ProviderUnreachable { .. } => 18,
+            Error::ProviderRefused { .. } => 19,
+            Error::IpNotAllowed { .. } => 20,
+            Error::ProviderBadResponse { .. } => 21,
+            Error::NotPermitted { .. } => 22,
+            Error::WrongAccount { .. } => 23,
+            Error::AuthorityMissing { .. } => 24,
+            Error::HivesignerNotGranted { .. } => 25,
+            Error::ChainRefused { .. } => 26,
+            Error::ProviderFailed { .. } => 27,
+            Error::NodeFailure { .. } => 28,
+            Error::MaybeSent { .. } => 29,
+            Error::AlreadyOnChain { .. } => 30,
+            Error::TooSoonToTell { .. } => 31,
+            Error::SignerMismatch { .. } => 32,
+            Error::ChainUnreadable { .. } => 33,
+            Error::Storage { .. } => 34,
+            Error::BrowserDidNotOpen { .. } => 35,
+            Error::LoopbackUnavailable { .. } => 36,
+            Error::Internal(_) => 37,
+        }
+    }
+
+    /// One error of each variant, in the order of [`CODES`].
+    fn one_of_each() -> Vec<Error> {
+        let text = || "words".to_owned();
+        let host = || "hivesigner.com".to_owned();
+        vec![
+            Error::invalid(field::CLIENT_ID, "The client id is not an account name."),
+            Error::AppNotFound,
+            Error::AccountNotFound,
+            Error::AppExists { client_id: text() },
+            Error::SecretMissing { client_id: text() },
+            Error::KeyringUnavailable {
+                detail: text(),
+                failed: "nothing was stored",
+            },
+            Error::KeyringEntryDamaged { detail: text() },
+            Error::SignInUnknown,
+            Error::SignInReplayed,
+            Error::SignInExpired { seconds: 600 },
+            Error::SignInCancelled,
+            Error::SignInDenied { provider: host() },
+            Error::SignInCodeRefused { reason: text() },
+            Error::SignInAnswerInvalid { problem: text() },
+            Error::AccountMismatch {
+                expected: "alice".into(),
+                reported: "bob".into(),
+            },
+            Error::TokenForOtherApp {
+                client_id: "myapp".into(),
+                issued_to: "other".into(),
+            },
+            Error::WrongClientSecret { client_id: text() },
+            Error::NeedsSignIn { reason: text() },
+            Error::ProviderUnreachable {
+                provider: host(),
+                reason: text(),
+            },
+            Error::ProviderRefused {
+                provider: host(),
+                code: "invalid_request".into(),
+                description: text(),
+            },
+            Error::IpNotAllowed {
+                provider: host(),
+                description: text(),
+            },
+            Error::ProviderBadResponse {
+                provider: host(),
+                problem: text(),
+            },
+            Error::NotPermitted {
+                description: text(),
+            },
+            Error::WrongAccount {
+                description: text(),
+            },
+            Error::AuthorityMissing {
+                account: "alice".into(),
+                app: "myapp".into(),
+            },
+            Error::HivesignerNotGranted { app: text() },
+            Error::ChainRefused {
+                description: text(),
+                advice: text(),
+            },
+            Error::ProviderFailed {
+                provider: host(),
+                description: text(),
+            },
+            Error::NodeFailure {
+                provider: host(),
+                description: text(),
+            },
+            Error::MaybeSent {
+                provider: host(),
+                reason: text(),
+            },
+            Error::AlreadyOnChain { evidence: text() },
+            Error::TooSoonToTell { age: 5, settle: 60 },
+            Error::SignerMismatch {
+                signer: "alice".into(),
+                named: "bob".into(),
+            },
+            Error::ChainUnreadable { nodes: text() },
+            Error::Storage { detail: text() },
+            Error::BrowserDidNotOpen { detail: text() },
+            Error::LoopbackUnavailable { detail: text() },
+            Error::Internal(text()),
+        ]
+    }
+
+    #[test]
+    fn every_error_code_and_its_json_is_pinned() {
+        let errors = one_of_each();
+        assert_eq!(errors.len(), CODES.len(), "one error per variant");
+        let mut codes = std::collections::HashSet::new();
+        for (index, error) in errors.iter().enumerate() {
+            assert_eq!(position(error), index, "{error:?} is out of order");
+            let (code, has_field) = CODES[index];
+            assert!(codes.insert(error.code()), "{code} is used twice");
+            let mut expected = serde_json::json!({ "code": code, "message": error.message() });
+            if has_field {
+                expected["field"] = "clientId".into();
+            }
+            assert_eq!(serde_json::to_value(error).unwrap(), expected, "{error:?}");
+        }
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub const ACTIVITY_CHANGED: &str = "authdeck:activity-changed";
 pub struct BatchProgress {
     /// Which batch.
     pub batch_id: u64,
+    /// The draft it sends, if any (the review that confirmed it listens for this id).
+    pub draft_id: Option<u64>,
     /// Accounts finished so far, this one included.
     pub done: usize,
     /// Accounts in the batch.

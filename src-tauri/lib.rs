@@ -5,6 +5,8 @@
 //! assembled by [`configure`], generic over [`tauri::Runtime`], so tests build the same app on
 //! Tauri's mock runtime.
 
+#![warn(missing_docs)]
+
 pub mod accounts;
 pub mod activity;
 pub mod apps;
@@ -27,8 +29,10 @@ pub mod provider;
 pub mod redact;
 pub mod registry;
 pub mod service;
-pub mod session;
+pub mod settings;
+pub mod shared;
 pub mod signin;
+pub mod tokens;
 pub mod vault;
 
 use std::sync::Arc;
@@ -42,7 +46,8 @@ use crate::error::Error;
 use crate::events::{AppEvent, EventSink};
 use crate::notices::{Level, Notice, Notices};
 use crate::registry::Registry;
-use crate::service::{Authdeck, Parts, Settings};
+use crate::service::{Authdeck, Parts};
+use crate::settings::Settings;
 use crate::vault::{KeyringStore, MemoryStore, SecretStore, Vault};
 
 /// The registry's file name in the app's data directory.
@@ -180,17 +185,17 @@ fn start_core<R: Runtime>(
         settings: Settings::from_env(),
     })?;
     if integration == Integration::Desktop {
-        let refresher = core.clone();
+        let (catalog, refresher) = (core.catalog().clone(), core.tokens().clone());
         tauri::async_runtime::spawn(async move {
             // Entries move to their current names before anything reads them.
-            match refresher.migrate_keyring_entries().await {
+            match catalog.migrate_keyring_entries().await {
                 Ok(0) => {}
                 Ok(moved) => tracing::info!(moved, "keyring entries moved to their new names"),
                 Err(err) => tracing::warn!("keyring entries could not be moved yet: {err}"),
             }
             refresher.run_refresher().await
         });
-        tauri::async_runtime::spawn(core.clone().run_health_checks());
+        tauri::async_runtime::spawn(core.tokens().clone().run_health_checks());
     }
     Ok(core)
 }
@@ -262,7 +267,7 @@ pub fn receive_link<R: Runtime>(app: &AppHandle<R>, raw: &str) {
     };
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        match core.complete_sign_in(link.url().as_str()).await {
+        match core.sign_ins().complete_sign_in(link.url().as_str()).await {
             Ok(view) => notify(
                 &app,
                 Level::Info,

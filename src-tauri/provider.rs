@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::error::{Error, Result};
+use crate::error::{field, Error, Result};
 
 /// The providers Authdeck knows by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -130,8 +130,8 @@ impl Provider {
             (None, Some(given)) if !given.is_empty() => given,
             (None, _) => {
                 return Err(Error::invalid(
-                    "base URL",
-                    "enter the server's address, for example https://signer.example.com",
+                    field::BASE_URL,
+                    "Enter the server's address, for example https://signer.example.com.",
                 ))
             }
         };
@@ -210,8 +210,8 @@ impl Provider {
 fn parse_base_url(raw: &str) -> Result<Url> {
     let url = Url::parse(raw).map_err(|_| {
         Error::invalid(
-            "base URL",
-            "not a valid address; write it like https://signer.example.com",
+            field::BASE_URL,
+            "The server address is not a valid address; write it like https://signer.example.com.",
         )
     })?;
     let loopback = matches!(
@@ -223,25 +223,28 @@ fn parse_base_url(raw: &str) -> Result<Url> {
         "http" if loopback => {}
         "http" => {
             return Err(Error::invalid(
-                "base URL",
-                "use https:// (plain http:// is only accepted for 127.0.0.1 or localhost)",
+                field::BASE_URL,
+                "Use https:// for the server address (plain http:// is only accepted for 127.0.0.1 or localhost).",
             ))
         }
-        _ => return Err(Error::invalid("base URL", "use an https:// address")),
+        _ => return Err(Error::invalid(field::BASE_URL, "Use an https:// address for the server.")),
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::invalid("base URL", "the address has no host name"));
+        return Err(Error::invalid(
+            field::BASE_URL,
+            "The server address has no host name.",
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::invalid(
-            "base URL",
-            "remove the user name or password from the address",
+            field::BASE_URL,
+            "Remove the user name or password from the server address.",
         ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::invalid(
-            "base URL",
-            "remove the '?...' or '#...' part: give only the server's address",
+            field::BASE_URL,
+            "Remove the '?...' or '#...' part: give only the server's address.",
         ));
     }
     Ok(url)
@@ -297,10 +300,10 @@ mod tests {
     #[test]
     fn refuses_unsafe_or_malformed_base_urls() {
         for (raw, needle) in [
-            ("", "enter the server's address"),
+            ("", "Enter the server's address"),
             ("signer.example.com", "not a valid address"),
-            ("http://signer.example.com", "use https://"),
-            ("ftp://signer.example.com", "use an https:// address"),
+            ("http://signer.example.com", "Use https://"),
+            ("ftp://signer.example.com", "Use an https:// address"),
             (
                 "https://user:pw@signer.example.com",
                 "user name or password",

@@ -6,11 +6,11 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
-use crate::accounts::{Account, AccountId, Health, NewAccount};
+use crate::accounts::{Account, AccountId, AccountView, Health, NewAccount};
 use crate::activity::{ActivityEntry, ActivityFilter, ActivityId, Outcome, Sender};
 use crate::apps::{App, AppId, Flow, Scopes, ValidApp};
 use crate::clock::UnixSeconds;
-use crate::error::{Error, Result};
+use crate::error::{field, Error, Result};
 use crate::provider::{Preset, Provider};
 
 /// The schema, one migration per entry; applied in order, each in its own transaction, and
@@ -346,6 +346,13 @@ impl Registry {
             .ok_or(Error::AccountNotFound)
     }
 
+    /// Account `id` with its app's names, as the window sees it.
+    pub fn account_view(&self, id: AccountId) -> Result<AccountView> {
+        let account = self.account(id)?;
+        let app = self.app(account.app_id)?;
+        Ok(AccountView::new(account, &app))
+    }
+
     /// Every account, by app then name.
     pub fn accounts(&self) -> Result<Vec<Account>> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY app_id, username");
@@ -423,8 +430,8 @@ impl Registry {
             )?;
             if changed == 0 {
                 return Err(Error::invalid(
-                    "activity",
-                    "that entry is not waiting for a chain check",
+                    field::ACTIVITY_ID,
+                    "That entry is not waiting for a chain check.",
                 ));
             }
             resolve_earlier(tx, id)
@@ -487,7 +494,7 @@ impl Registry {
         self.conn()
             .query_row(&sql, [id.0], activity_from_row)
             .optional()?
-            .ok_or_else(|| Error::invalid("activity", "that entry is not in the log"))
+            .ok_or_else(|| Error::invalid(field::ACTIVITY_ID, "That entry is not in the log."))
     }
 }
 

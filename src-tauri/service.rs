@@ -1,114 +1,26 @@
-//! The core of Authdeck: the one object the commands call, holding the registry, the vault,
-//! the provider client, the API node clients, the clock and the event sink. Its operations live in `catalog.rs`
-//! (apps and accounts), `signin.rs` (adding accounts) and `session.rs` (fresh tokens).
+//! The core of Authdeck: assembles the services once from [`Parts`] and hands them out
+//! ([`Catalog`], [`SignIns`], [`Tokens`], [`Drafts`], [`Broadcaster`]); it holds no logic of
+//! its own. The services are told what they share ([`crate::shared::Shared`]) and which other
+//! service they use (Tokens for sign-ins, the catalog and the broadcaster; the broadcaster
+//! for drafts), never the core.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
-use crate::apps::App;
-use crate::chain::{self, ChainClient, NodeList};
+use crate::broadcast::Broadcaster;
+use crate::catalog::Catalog;
+use crate::chain::{self, ChainClient};
 use crate::clock::Clock;
+use crate::compose::Drafts;
 use crate::error::Result;
-use crate::events::{AppEvent, EventSink};
-use crate::oauth::authorize::{AttemptId, PendingAttempts};
-use crate::oauth::loopback::Loopback;
+use crate::events::EventSink;
 use crate::oauth::token::TokenClient;
 use crate::provider::Chain;
 use crate::registry::Registry;
-use crate::session::Sessions;
-use crate::vault::{self, Vault};
-
-/// How often and how long things may take.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// How long a sign-in waits for the browser's redirect.
-    pub sign_in_timeout: Duration,
-    /// Refresh a token when this much of its life is left at most (never more than a quarter
-    /// of its lifetime).
-    pub refresh_margin: Duration,
-    /// How often the background refresher looks for tokens nearing expiry.
-    pub refresh_interval: Duration,
-    /// Tries of a provider call that got no answer or a server failure.
-    pub retry_attempts: u32,
-    /// Wait before the second try; doubled before each further one.
-    pub retry_first_delay: Duration,
-    /// How long one provider call may take.
-    pub http_timeout: Duration,
-    /// The read-only API nodes asked whether a broadcast whose answer was lost went through.
-    pub nodes: NodeList,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            sign_in_timeout: Duration::from_secs(10 * 60),
-            refresh_margin: Duration::from_secs(24 * 60 * 60),
-            refresh_interval: Duration::from_secs(15 * 60),
-            retry_attempts: 3,
-            retry_first_delay: Duration::from_millis(500),
-            http_timeout: Duration::from_secs(20),
-            nodes: NodeList::default(),
-        }
-    }
-}
-
-/// Environment variables that override [`Settings`] (for trying things out and for tests):
-/// whole seconds.
-pub const REFRESH_INTERVAL_VAR: &str = "AUTHDECK_REFRESH_INTERVAL_SECS";
-/// See [`REFRESH_INTERVAL_VAR`].
-pub const SIGN_IN_TIMEOUT_VAR: &str = "AUTHDECK_SIGN_IN_TIMEOUT_SECS";
-
-/// The longest sign-in wait [`SIGN_IN_TIMEOUT_VAR`] may ask for: one day. A larger value is
-/// lowered to it, with a warning (a deadline far in the future would also overflow).
-pub const MAX_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
-
-impl Settings {
-    /// The defaults, with [`REFRESH_INTERVAL_VAR`] and [`SIGN_IN_TIMEOUT_VAR`] applied when
-    /// they hold a positive whole number of seconds (anything else is ignored, with a warning;
-    /// a sign-in timeout above [`MAX_SIGN_IN_TIMEOUT`] is lowered to it, with a warning), and
-    /// the API nodes of [`crate::chain::HIVE_NODES_VAR`] and [`crate::chain::STEEM_NODES_VAR`].
-    pub fn from_env() -> Self {
-        let seconds = |name: &str| {
-            let value = std::env::var(name).ok()?;
-            env_seconds(name, &value)
-        };
-        let defaults = Self::default();
-        Self {
-            refresh_interval: seconds(REFRESH_INTERVAL_VAR).unwrap_or(defaults.refresh_interval),
-            sign_in_timeout: seconds(SIGN_IN_TIMEOUT_VAR)
-                .map(sign_in_timeout_within_cap)
-                .unwrap_or(defaults.sign_in_timeout),
-            nodes: NodeList::from_env(),
-            ..defaults
-        }
-    }
-}
-
-/// The value of the variable `name` as a positive whole number of seconds, or `None` (with a
-/// warning) when it is not one.
-fn env_seconds(name: &str, value: &str) -> Option<Duration> {
-    match value.trim().parse::<u64>() {
-        Ok(seconds) if seconds > 0 => Some(Duration::from_secs(seconds)),
-        _ => {
-            tracing::warn!("ignoring {name}={value:?}: not a positive number of seconds");
-            None
-        }
-    }
-}
-
-/// `timeout`, lowered to [`MAX_SIGN_IN_TIMEOUT`] (with a warning) when it is longer.
-fn sign_in_timeout_within_cap(timeout: Duration) -> Duration {
-    if timeout <= MAX_SIGN_IN_TIMEOUT {
-        return timeout;
-    }
-    tracing::warn!(
-        "{SIGN_IN_TIMEOUT_VAR}={} is longer than a sign-in can sensibly wait; using {} seconds",
-        timeout.as_secs(),
-        MAX_SIGN_IN_TIMEOUT.as_secs()
-    );
-    MAX_SIGN_IN_TIMEOUT
-}
+pub use crate::settings::{Settings, REFRESH_INTERVAL_VAR, SIGN_IN_TIMEOUT_VAR};
+use crate::shared::Shared;
+use crate::signin::SignIns;
+use crate::tokens::Tokens;
+use crate::vault::Vault;
 
 /// What the core is built from.
 pub struct Parts {
@@ -124,22 +36,14 @@ pub struct Parts {
     pub settings: Settings,
 }
 
-/// The core. Build it with [`Authdeck::new`]; share it as `Arc<Authdeck>`.
+/// The core: the services, each built once from [`Parts`] and handed out. Build it with
+/// [`Authdeck::new`]; share it as `Arc<Authdeck>`.
 pub struct Authdeck {
-    pub(crate) registry: Registry,
-    pub(crate) vault: Vault,
-    pub(crate) provider_calls: TokenClient,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) events: Arc<dyn EventSink>,
-    pub(crate) settings: Settings,
-    pub(crate) attempts: PendingAttempts,
-    pub(crate) listeners: Mutex<HashMap<AttemptId, Loopback>>,
-    pub(crate) sessions: Sessions,
-    pub(crate) drafts: crate::compose::Drafts,
-    hive_nodes: ChainClient,
-    steem_nodes: ChainClient,
-    /// Base URLs of providers whose apps were removed in this run (their pages stay known).
-    pub(crate) removed_providers: Mutex<Vec<String>>,
+    catalog: Arc<Catalog>,
+    sign_ins: Arc<SignIns>,
+    tokens: Arc<Tokens>,
+    drafts: Arc<Drafts>,
+    broadcaster: Arc<Broadcaster>,
 }
 
 impl Authdeck {
@@ -152,77 +56,52 @@ impl Authdeck {
                 "refreshes interrupted by the last stop were reset"
             );
         }
-        Ok(Arc::new(Self {
+        let shared = Shared {
             provider_calls: TokenClient::new(parts.settings.http_timeout)?,
-            hive_nodes: ChainClient::new(
-                Chain::Hive,
-                &parts.settings.nodes,
-                chain::DEFAULT_TIMEOUT,
-            )?,
-            steem_nodes: ChainClient::new(
-                Chain::Steem,
-                &parts.settings.nodes,
-                chain::DEFAULT_TIMEOUT,
-            )?,
-            registry: parts.registry,
+            registry: Arc::new(parts.registry),
             vault: parts.vault,
             clock: parts.clock,
             events: parts.events,
             settings: parts.settings,
-            attempts: PendingAttempts::default(),
-            listeners: Mutex::default(),
-            sessions: Sessions::default(),
-            drafts: crate::compose::Drafts::default(),
-            removed_providers: Mutex::default(),
+        };
+        let nodes = |chain| ChainClient::new(chain, &shared.settings.nodes, chain::DEFAULT_TIMEOUT);
+        let tokens = Arc::new(Tokens::new(shared.clone()));
+        let broadcaster = Arc::new(Broadcaster::new(
+            shared.clone(),
+            tokens.clone(),
+            [nodes(Chain::Hive)?, nodes(Chain::Steem)?],
+        ));
+        Ok(Arc::new(Self {
+            drafts: Arc::new(Drafts::new(shared.clone(), broadcaster.clone())),
+            catalog: Arc::new(Catalog::new(shared.clone(), tokens.clone())),
+            sign_ins: Arc::new(SignIns::new(shared, tokens.clone())),
+            tokens,
+            broadcaster,
         }))
     }
 
-    pub(crate) fn emit(&self, event: AppEvent) {
-        self.events.emit(event);
+    /// Apps and accounts: registering, listing, removing.
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
     }
 
-    /// The provider client, for calls other modules make with a session token (broadcast).
-    pub fn provider_calls(&self) -> &TokenClient {
-        &self.provider_calls
+    /// Adding accounts.
+    pub fn sign_ins(&self) -> &Arc<SignIns> {
+        &self.sign_ins
     }
 
-    /// The read-only API node client of `chain`.
-    pub fn chain_nodes(&self, chain: Chain) -> &ChainClient {
-        match chain {
-            Chain::Hive => &self.hive_nodes,
-            Chain::Steem => &self.steem_nodes,
-        }
+    /// Fresh tokens, the refresher and the health checker.
+    pub fn tokens(&self) -> &Arc<Tokens> {
+        &self.tokens
     }
 
-    pub(crate) fn listeners(&self) -> std::sync::MutexGuard<'_, HashMap<AttemptId, Loopback>> {
-        self.listeners.lock().unwrap_or_else(|p| p.into_inner())
+    /// Drafts of what the forms send.
+    pub fn drafts(&self) -> &Arc<Drafts> {
+        &self.drafts
     }
 
-    /// The app's client secret from the keyring, or the error that says to enter it.
-    pub(crate) async fn app_secret(&self, app: &App) -> Result<secrecy::SecretString> {
-        self.vault
-            .app_secret(&vault::app_secret_key(&app.provider, &app.client_id))
-            .await?
-            .ok_or_else(|| crate::error::Error::SecretMissing {
-                client_id: app.client_id.clone(),
-            })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sign_in_timeouts_are_capped_at_a_day() {
-        let timeout =
-            |value: &str| env_seconds(SIGN_IN_TIMEOUT_VAR, value).map(sign_in_timeout_within_cap);
-        assert_eq!(timeout("600"), Some(Duration::from_secs(600)));
-        assert_eq!(timeout("86400"), Some(MAX_SIGN_IN_TIMEOUT));
-        assert_eq!(timeout("86401"), Some(MAX_SIGN_IN_TIMEOUT));
-        assert_eq!(timeout("18446744073709551615"), Some(MAX_SIGN_IN_TIMEOUT));
-        assert_eq!(timeout("99999999999999999999"), None);
-        assert_eq!(timeout("0"), None);
-        assert_eq!(timeout("soon"), None);
+    /// Broadcasting, the chain check, and the activity log.
+    pub fn broadcaster(&self) -> &Arc<Broadcaster> {
+        &self.broadcaster
     }
 }

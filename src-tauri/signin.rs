@@ -1,29 +1,30 @@
-//! Adding an account: start a sign-in (authorize URL, state, loopback listener, deadline),
-//! take the provider's redirect from either path, exchange, verify with `/api/me`, and store
-//! the tokens in the keyring and the account in the registry. Nothing is stored unless every
+//! [`SignIns`]: adding an account: start a sign-in (authorize URL, state, loopback listener,
+//! deadline), take the provider's redirect from either path (or pasted), exchange, check what
+//! the token says with the dialect and `/api/me`, and hand the tokens to `Tokens` and the
+//! account to the registry. Nothing is stored unless every
 //! step succeeded.
 
-use std::sync::{Arc, Weak};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
 
 use secrecy::ExposeSecret;
 use serde::Serialize;
 
+use crate::accounts::AccountView;
 use crate::accounts::{AccountId, NewAccount};
 use crate::apps::{App, AppId, Flow, RedirectMode};
-use crate::catalog::AccountView;
 use crate::clock::UnixSeconds;
-use crate::error::{Error, Result};
+use crate::error::{field, Error, Result};
 use crate::events::{AppEvent, SignInProgress, SignInStage};
 use crate::hive::account_name;
-use crate::oauth::authorize::{self, Attempt, AttemptId};
+use crate::oauth::authorize::{self, Attempt, AttemptId, PendingAttempts};
 use crate::oauth::callback::{self, Answer, Callback};
-use crate::oauth::loopback::{self, Reply};
-use crate::oauth::statement;
+use crate::oauth::loopback::{self, Loopback, Reply};
+use crate::oauth::protocol::dialect;
 use crate::oauth::token::{ClientCredentials, TokenGrant};
-use crate::provider::Protocol;
 use crate::redact::redact;
-use crate::service::Authdeck;
-use crate::vault::{self, AccountSecrets};
+use crate::shared::Shared;
+use crate::tokens::Tokens;
 
 /// The custom-scheme redirect URI.
 pub const DEEP_LINK_REDIRECT_URI: &str = "authdeck://callback";
@@ -42,14 +43,37 @@ pub struct SignInStarted {
     pub expires_at: UnixSeconds,
 }
 
-impl Authdeck {
+/// Adding accounts: attempts, loopback listeners, checking the provider's answer; the tokens
+/// go to [`Tokens`].
+pub struct SignIns {
+    shared: Shared,
+    tokens: Arc<Tokens>,
+    attempts: PendingAttempts,
+    listeners: Mutex<HashMap<AttemptId, Loopback>>,
+}
+
+impl SignIns {
+    /// The sign-in service over `shared`, handing tokens to `tokens`.
+    pub fn new(shared: Shared, tokens: Arc<Tokens>) -> Self {
+        Self {
+            shared,
+            tokens,
+            attempts: PendingAttempts::default(),
+            listeners: Mutex::default(),
+        }
+    }
+
+    fn listeners(&self) -> std::sync::MutexGuard<'_, HashMap<AttemptId, Loopback>> {
+        self.listeners.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Starts a sign-in for `app_id`. Checks first that the keyring works and, for the code
     /// flow, that the app's secret is stored, so the person never consents in vain.
     pub async fn start_sign_in(self: &Arc<Self>, app_id: AppId) -> Result<SignInStarted> {
-        let app = self.registry.app(app_id)?;
-        self.vault.check_available().await?;
+        let app = self.shared.registry.app(app_id)?;
+        self.shared.vault.check_available().await?;
         if app.scopes.flow() == Flow::Code {
-            self.app_secret(&app).await?;
+            self.shared.vault.client_secret(&app).await?;
         }
         let id = self.attempts.next_id();
         let state = authorize::new_state();
@@ -57,8 +81,8 @@ impl Authdeck {
             RedirectMode::Loopback => Some(
                 loopback::listen(self.loopback_handler(state.clone()))
                     .await
-                    .map_err(|err| {
-                        Error::Internal(format!("could not listen on 127.0.0.1: {err}"))
+                    .map_err(|err| Error::LoopbackUnavailable {
+                        detail: err.to_string(),
                     })?,
             ),
             RedirectMode::CustomScheme => None,
@@ -74,9 +98,9 @@ impl Authdeck {
             &redirect_uri,
             &state,
         )?;
-        let now = self.clock.now();
+        let now = self.shared.clock.now();
         let deadline =
-            crate::oauth::token::expiry_after(now, self.settings.sign_in_timeout.as_secs());
+            crate::oauth::token::expiry_after(now, self.shared.settings.sign_in_timeout.as_secs());
         self.attempts.insert(Attempt {
             id,
             app_id,
@@ -109,8 +133,8 @@ impl Authdeck {
                 Ok(())
             }
             None => Err(Error::invalid(
-                "sign-in",
-                "that sign-in is no longer waiting (it finished, failed or timed out)",
+                field::ATTEMPT_ID,
+                "That sign-in is no longer waiting (it finished, failed or timed out).",
             )),
         }
     }
@@ -120,7 +144,9 @@ impl Authdeck {
         let callback = callback::parse(redirect).map_err(|err| Error::SignInAnswerInvalid {
             problem: err.to_string(),
         })?;
-        let attempt = self.attempts.claim(&callback.state, self.clock.now())?;
+        let attempt = self
+            .attempts
+            .claim(&callback.state, self.shared.clock.now())?;
         self.progress(attempt.id, SignInStage::Exchanging, None, None);
         let result = self.finish(&attempt, callback).await;
         self.listeners().remove(&attempt.id);
@@ -171,8 +197,8 @@ impl Authdeck {
         });
         if !loopback_shaped {
             return Err(Error::invalid(
-                "address",
-                "paste the whole address from the browser's address bar: it starts with authdeck://callback or http://127.0.0.1:",
+                field::ADDRESS,
+                "This is not the address a sign-in ends on: paste the whole address from the browser's address bar (it starts with authdeck://callback or http://127.0.0.1:).",
             ));
         }
         let waiting = self
@@ -181,15 +207,15 @@ impl Authdeck {
             .any(|listener| address.starts_with(&format!("{}?", listener.redirect_uri())));
         if !waiting {
             return Err(Error::invalid(
-                "address",
-                "this address belongs to a sign-in Authdeck is no longer waiting for (it finished, failed or timed out, or its port is another one); start the sign-in again and paste the address the browser ends on then",
+                field::ADDRESS,
+                "This address belongs to a sign-in Authdeck is no longer waiting for (it finished, failed or timed out, or its port is another one); start the sign-in again and paste the address the browser ends on then.",
             ));
         }
         Ok(())
     }
 
     async fn finish(&self, attempt: &Attempt, callback: Callback) -> Result<AccountView> {
-        let app = self.registry.app(attempt.app_id)?;
+        let app = self.shared.registry.app(attempt.app_id)?;
         let named = callback.username.clone();
         let grant = self.grant(&app, attempt, callback).await?;
         if let Some(named) = named.filter(|named| *named != grant.username) {
@@ -199,7 +225,8 @@ impl Authdeck {
             });
         }
         // A Hivesigner token names its account and its app too (a SteemLogin JWT is not read).
-        let facts = issued_to_this_app(&app, grant.access_token.expose_secret())?;
+        let facts =
+            dialect(app.provider.protocol()).issued_to(&app, grant.access_token.expose_secret())?;
         if let Some(author) = facts
             .map(|facts| facts.author)
             .filter(|author| *author != grant.username)
@@ -210,6 +237,7 @@ impl Authdeck {
             });
         }
         let me = self
+            .shared
             .provider_calls
             .me(&app.provider, &grant.access_token)
             .await
@@ -231,13 +259,14 @@ impl Authdeck {
         match (callback.answer, attempt.flow) {
             (Answer::Code(code), Flow::Code) => {
                 // A code for another app is refused before the app's secret goes out with it.
-                issued_to_this_app(app, code.expose_secret())?;
-                let secret = self.app_secret(app).await?;
+                dialect(app.provider.protocol()).issued_to(app, code.expose_secret())?;
+                let secret = self.shared.vault.client_secret(app).await?;
                 let credentials = ClientCredentials {
                     client_id: &app.client_id,
                     client_secret: &secret,
                 };
-                self.provider_calls
+                self.shared
+                    .provider_calls
                     .exchange_code(&app.provider, credentials, &code)
                     .await
                     .map_err(|err| match err.into_error(&app.provider, &app.client_id) {
@@ -288,7 +317,7 @@ impl Authdeck {
         grant: TokenGrant,
         scopes: Vec<String>,
     ) -> Result<AccountView> {
-        let now = self.clock.now();
+        let now = self.shared.clock.now();
         let new = NewAccount {
             app_id: app.id,
             username: grant.username.clone(),
@@ -301,32 +330,13 @@ impl Authdeck {
             issued_at: now,
             expires_at: grant.expires_at(now),
         };
-        let secrets = AccountSecrets {
-            access_token: grant.access_token,
-            refresh_token: grant.refresh_token,
-            issued_at: new.issued_at,
-            expires_at: new.expires_at,
-        };
-        let key = vault::account_key(&app.provider, &app.client_id, &new.username);
-        // The keyring first, then the registry: no account row ever points at missing tokens.
-        let id = match self.registry.find_account(app.id, &new.username)? {
-            Some(id) => {
-                self.store_signed_in_tokens(id, &key, secrets).await?;
-                self.registry.upsert_account(&new, now)?
-            }
-            None => {
-                self.vault.store_account(&key, &secrets).await?;
-                match self.registry.upsert_account(&new, now) {
-                    Ok(id) => id,
-                    Err(err) => {
-                        let _ = self.vault.delete(&key).await;
-                        return Err(err);
-                    }
-                }
-            }
-        };
-        self.emit(AppEvent::AccountsChanged);
-        self.account_view(id)
+        let registry = &self.shared.registry;
+        let id = self
+            .tokens
+            .keep_signed_in(app, &new, grant, || registry.upsert_account(&new, now))
+            .await?;
+        self.shared.emit(AppEvent::AccountsChanged);
+        self.shared.registry.account_view(id)
     }
 
     /// The loopback listener's handler for one attempt: only redirects carrying that
@@ -369,7 +379,7 @@ impl Authdeck {
     /// Ends attempt `id` when its time is up, unless it finished before.
     fn close_at_deadline(self: &Arc<Self>, id: AttemptId) {
         let core = Arc::downgrade(self);
-        let timeout = self.settings.sign_in_timeout;
+        let timeout = self.shared.settings.sign_in_timeout;
         tokio::spawn(async move {
             tokio::time::sleep(timeout).await;
             let Some(core) = core.upgrade() else { return };
@@ -388,34 +398,11 @@ impl Authdeck {
         account_id: Option<AccountId>,
         error: Option<Error>,
     ) {
-        self.emit(AppEvent::SignIn(SignInProgress {
+        self.shared.emit(AppEvent::SignIn(SignInProgress {
             attempt_id,
             stage,
             account_id,
             error,
         }));
-    }
-}
-
-/// Checks that a token (or code) from a sign-in to `app` was issued to `app`: a Hivesigner
-/// token is a statement that names its app, and must name this one (see the protocol page).
-/// Returns what the statement says, or `None` for a token that is not a statement (a
-/// Steemconnect JWT), which only a Steemconnect-dialect provider may send.
-fn issued_to_this_app(app: &App, token: &str) -> Result<Option<statement::StatementFacts>> {
-    let facts = statement::read(token);
-    let issued_to = match (&facts, app.provider.protocol()) {
-        (Some(facts), _) => facts.app.clone(),
-        (None, Protocol::SteemconnectV2) => return Ok(None),
-        (None, Protocol::Hivesigner) => None,
-    };
-    match issued_to {
-        Some(issued_to) if issued_to == app.client_id => Ok(facts),
-        Some(issued_to) => Err(Error::TokenForOtherApp {
-            client_id: app.client_id.clone(),
-            issued_to,
-        }),
-        None => Err(Error::SignInAnswerInvalid {
-            problem: "its code or token is not one this provider issues (it names no app)".into(),
-        }),
     }
 }

@@ -42,6 +42,7 @@ use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTRO
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+use crate::apps::App;
 use crate::clock::UnixSeconds;
 use crate::error::{Error, Result};
 use crate::provider::{Preset, Provider};
@@ -482,6 +483,15 @@ impl Vault {
     pub async fn app_secret(&self, key: &str) -> Result<Option<SecretString>> {
         let key = key.to_owned();
         self.run(move |store| store.read(&key), NOTHING_READ).await
+    }
+
+    /// The client secret of `app`, or the error that says to enter it.
+    pub async fn client_secret(&self, app: &App) -> Result<SecretString> {
+        self.app_secret(&app_secret_key(&app.provider, &app.client_id))
+            .await?
+            .ok_or_else(|| Error::SecretMissing {
+                client_id: app.client_id.clone(),
+            })
     }
 
     /// Stores an app's client secret.

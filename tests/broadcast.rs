@@ -8,9 +8,9 @@ mod support;
 
 use authdeck::activity::{ActivityEntry, ActivityFilter, Outcome, SendResult};
 use authdeck::broadcast::Outgoing;
+use fake_hivesigner::{Endpoint, Failure};
 use serde_json::{json, Value};
 use support::deck::Deck;
-use support::fake_hivesigner::{Endpoint, Failure};
 
 fn vote(voter: &str) -> Value {
     json!(["vote", {"voter": voter, "author": "bob", "permlink": "bobs-post", "weight": 10000}])
@@ -45,6 +45,7 @@ async fn a_vote_is_sent_and_logged_with_its_transaction_id() {
     let (deck, ids) = Deck::with_accounts("castapp", &["alice"]).await;
     let entry = deck
         .core
+        .broadcaster()
         .send(ids[0], outgoing(vec![vote("alice")]))
         .await
         .unwrap();
@@ -53,12 +54,17 @@ async fn a_vote_is_sent_and_logged_with_its_transaction_id() {
     };
     assert_eq!(transaction_id.len(), 40, "{transaction_id}");
     assert_eq!(deck.fake.broadcasts(), [json!([vote("alice")])]);
-    let logged = deck.core.list_activity(&ActivityFilter::default()).unwrap();
+    let logged = deck
+        .core
+        .broadcaster()
+        .list_activity(&ActivityFilter::default())
+        .unwrap();
     assert_eq!(logged, [entry]);
 
     deck.fake.full_broadcast_result(true);
     let fuller = deck
         .core
+        .broadcaster()
         .send(ids[0], outgoing(vec![vote("alice")]))
         .await
         .unwrap();
@@ -80,13 +86,19 @@ async fn each_refusal_is_logged_in_plain_words_with_the_raw_text() {
         (vec![transfer], "not_permitted"),
     ];
     for (operations, code) in cases {
-        let entry = deck.core.send(alice, outgoing(operations)).await.unwrap();
+        let entry = deck
+            .core
+            .broadcaster()
+            .send(alice, outgoing(operations))
+            .await
+            .unwrap();
         assert_eq!(failure_code(&entry.outcome), code, "{entry:?}");
     }
     deck.fake
         .fail_next(Endpoint::Broadcast, Failure::NodeFailure);
     let node = deck
         .core
+        .broadcaster()
         .send(alice, outgoing(vec![vote("alice")]))
         .await
         .unwrap();
@@ -94,6 +106,7 @@ async fn each_refusal_is_logged_in_plain_words_with_the_raw_text() {
     deck.fake.revoke_app_authority("alice", true);
     let revoked = deck
         .core
+        .broadcaster()
         .send(alice, outgoing(vec![vote("alice")]))
         .await
         .unwrap();
@@ -101,6 +114,7 @@ async fn each_refusal_is_logged_in_plain_words_with_the_raw_text() {
 
     let errors = deck
         .core
+        .broadcaster()
         .list_activity(&ActivityFilter {
             errors_only: true,
             ..Default::default()
@@ -135,7 +149,7 @@ async fn a_batch_refreshes_an_expired_token_on_the_way() {
         .zip(&ids)
         .map(|(user, id)| (*id, outgoing(vec![vote(user)])))
         .collect();
-    let entries = entries(deck.core.send_batch(items).await);
+    let entries = entries(deck.core.broadcaster().send_batch(items).await);
     assert!(
         entries
             .iter()
@@ -171,7 +185,7 @@ async fn an_outage_part_way_through_twenty_votes_sends_nothing_twice() {
         .zip(&ids)
         .map(|(user, id)| (*id, outgoing(vec![vote(user)])))
         .collect();
-    let entries = entries(deck.core.send_batch(items).await);
+    let entries = entries(deck.core.broadcaster().send_batch(items).await);
 
     let failed: Vec<&str> = entries
         .iter()
@@ -199,6 +213,7 @@ async fn an_outage_part_way_through_twenty_votes_sends_nothing_twice() {
     );
     let logged = deck
         .core
+        .broadcaster()
         .list_activity(&ActivityFilter {
             errors_only: true,
             ..Default::default()

@@ -1,5 +1,5 @@
 //! The read-only API node client (src-tauri/chain.rs) over real HTTP against fake API nodes
-//! (tests/support/fake_node.rs): reading content and votes in the shapes real nodes answer,
+//! (`fake_hivesigner::node`): reading content and votes in the shapes real nodes answer,
 //! sticky failover, errors that name each node, and whether a transaction is on chain.
 //!
 //! No keyring, no display: plain `cargo test --test chain_node`.
@@ -11,8 +11,8 @@ use std::time::Duration;
 use authdeck::chain::{ChainClient, NodeError, NodeList, OnChain};
 use authdeck::error::Error;
 use authdeck::provider::Chain;
+use fake_hivesigner::node::{FakeNode, FIRST_BLOCK};
 use serde_json::{json, Value};
-use support::fake_node::{FakeNode, FIRST_BLOCK};
 use url::Url;
 
 // ---------------------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ mod support;
 
 use std::path::Path;
 
+use fake_hivesigner::{consent, FakeConfig, RedirectRules, TOKEN_PREFIX};
 use support::deck::{Deck, SECRET};
-use support::fake_hivesigner::{consent, FakeConfig, RedirectRules, TOKEN_PREFIX};
 
 /// Every file under `dir`, as bytes.
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
@@ -60,18 +60,30 @@ async fn no_token_or_secret_outside_the_keyring_after_a_whole_session() {
 
     let account = deck.sign_in(&linked).await.unwrap().account;
     replies.push(json(&account));
-    let started = deck.core.start_sign_in(looped.id).await.unwrap();
+    let started = deck.core.sign_ins().start_sign_in(looped.id).await.unwrap();
     replies.push(json(&started));
     let redirect = consent(&started.authorize_url).await.unwrap();
     let page = reqwest::get(&redirect).await.unwrap().text().await.unwrap();
     replies.push(page);
 
     deck.clock.advance(604_800);
-    deck.core.refresh_now(account.id).await.unwrap();
-    replies.push(json(&deck.core.list_apps().unwrap()));
-    replies.push(json(&deck.core.list_accounts().unwrap()));
-    replies.push(json(&deck.core.remove_account(account.id).await.unwrap()));
-    let failed = deck.core.complete_sign_in(&redirect).await.unwrap_err();
+    deck.core.tokens().refresh_now(account.id).await.unwrap();
+    replies.push(json(&deck.core.catalog().list_apps().unwrap()));
+    replies.push(json(&deck.core.catalog().list_accounts().unwrap()));
+    replies.push(json(
+        &deck
+            .core
+            .catalog()
+            .remove_account(account.id)
+            .await
+            .unwrap(),
+    ));
+    let failed = deck
+        .core
+        .sign_ins()
+        .complete_sign_in(&redirect)
+        .await
+        .unwrap_err();
     replies.push(json(&failed));
 
     let tokens_in_keyring = deck

@@ -12,12 +12,10 @@ use std::path::{Path, PathBuf};
 use authdeck::accounts::{Health, NewAccount};
 use authdeck::apps::{AppInput, Flow};
 use authdeck::registry::Registry;
+use fake_hivesigner::{Consent, Endpoint, Failure, FakeConfig, RedirectRules};
 use serde_json::json;
-use support::app::{exclusive, AppSession, APP_BINARY, BROWSER_STAND_IN};
+use support::app::{exclusive, fake_provider, AppSession};
 use support::deck::SECRET;
-use support::fake_hivesigner::{
-    Consent, Endpoint, Failure, FakeConfig, FakeHivesigner, RedirectRules,
-};
 use support::keyring;
 
 /// Where the walk-through leaves its picture of the window (`scripts/screenshot.sh` copies it
@@ -40,22 +38,13 @@ async fn add_account(app: &AppSession, app_id: &serde_json::Value) {
 #[ignore = "needs a display, the drivers and the keyring: run scripts/test.sh"]
 async fn the_accounts_window_from_registration_to_removal() {
     let _one_app = exclusive().await;
-    let fake = FakeHivesigner::start(FakeConfig {
+    let config = FakeConfig {
         redirect_rules: RedirectRules::AnyGeneration,
         ..FakeConfig::default()
-    })
-    .await;
-    fake.register_app(
-        "webapp",
-        SECRET,
-        &["http://127.0.0.1/callback", "authdeck://callback"],
-    );
-    let app = AppSession::start_with_env(HashMap::from([
-        ("BROWSER".into(), BROWSER_STAND_IN.into()),
-        ("AUTHDECK_APP".into(), APP_BINARY.into()),
-        ("AUTHDECK_REFRESH_INTERVAL_SECS".into(), "1".into()),
-    ]))
-    .await;
+    };
+    let redirect_uris = ["http://127.0.0.1/callback", "authdeck://callback"];
+    let fake = fake_provider(config, "webapp", &redirect_uris).await;
+    let app = AppSession::start_with_browser(&[("AUTHDECK_REFRESH_INTERVAL_SECS", "1")]).await;
 
     // A first-time person sees what to do.
     app.wait_for_text("#accounts-empty", "No accounts yet")
@@ -253,8 +242,8 @@ async fn a_thousand_accounts_render_and_the_time_is_reported() {
 #[ignore = "needs a display, the drivers and the keyring: run scripts/test.sh"]
 async fn a_pasted_browser_address_adds_the_account() {
     let _one_app = exclusive().await;
-    let fake = FakeHivesigner::start(FakeConfig::default()).await;
-    fake.register_app("pasteapp", SECRET, &["http://127.0.0.1/callback"]);
+    let redirect_uris = ["http://127.0.0.1/callback"];
+    let fake = fake_provider(FakeConfig::default(), "pasteapp", &redirect_uris).await;
     // The system browser opens nothing here: the person opens the address elsewhere.
     let app = AppSession::start().await;
     let input = json!({
@@ -281,7 +270,7 @@ async fn a_pasted_browser_address_adds_the_account() {
         .await
         .unwrap()
         .expect("the panel shows the consent page");
-    let redirect = support::fake_hivesigner::consent(&consent_page)
+    let redirect = fake_hivesigner::consent(&consent_page)
         .await
         .expect("the provider redirects back");
 

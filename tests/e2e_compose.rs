@@ -8,16 +8,12 @@ mod support;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
+use fake_hivesigner::node::FakeNode;
+use fake_hivesigner::{Consent, Endpoint, Failure, FakeConfig, FakeHivesigner, RedirectRules};
 use fantoccini::Locator;
 use serde_json::{json, Value};
-use support::app::{exclusive, AppSession, APP_BINARY, BROWSER_STAND_IN, UI_TIMEOUT};
-use support::deck::SECRET;
-use support::fake_hivesigner::{
-    Consent, Endpoint, Failure, FakeConfig, FakeHivesigner, RedirectRules,
-};
-use support::fake_node::FakeNode;
+use support::app::{app_with_fake_provider, exclusive, poll_until, AppSession, UI_TIMEOUT};
 
 /// Where the walk-through keeps its pictures for review (`target/screenshots/`).
 fn shot(name: &str) -> std::path::PathBuf {
@@ -26,42 +22,14 @@ fn shot(name: &str) -> std::path::PathBuf {
         .join(name)
 }
 
-/// The fake Hivesigner with the app `castapp` registered for the loopback redirect.
-async fn castapp_fake() -> FakeHivesigner {
-    let fake = FakeHivesigner::start(FakeConfig {
+/// The fake Hivesigner with the app `castapp` registered for the loopback redirect, and the
+/// window (with `env` added) with `castapp` registered in it against the fake.
+async fn castapp(env: &[(&str, &str)]) -> (FakeHivesigner, AppSession, Value) {
+    let config = FakeConfig {
         redirect_rules: RedirectRules::AnyGeneration,
         ..FakeConfig::default()
-    })
-    .await;
-    fake.register_app("castapp", SECRET, &["http://127.0.0.1/callback"]);
-    fake
-}
-
-/// The window (with `env` added) and `castapp` registered in it against `fake`.
-async fn castapp_window(fake: &FakeHivesigner, env: &[(&str, &str)]) -> (AppSession, Value) {
-    let mut vars = HashMap::from([
-        ("BROWSER".into(), BROWSER_STAND_IN.into()),
-        ("AUTHDECK_APP".into(), APP_BINARY.into()),
-    ]);
-    vars.extend(
-        env.iter()
-            .map(|(key, value)| (key.to_string(), value.to_string())),
-    );
-    let app = AppSession::start_with_env(vars).await;
-    let registered = app
-        .invoke(
-            "register_app",
-            json!({ "input": {
-                "preset": "hivesigner_compatible",
-                "baseUrl": fake.base_url(),
-                "clientId": "castapp",
-                "scopes": ["posting", "offline"],
-                "clientSecret": SECRET,
-            }}),
-        )
-        .await
-        .unwrap();
-    (app, registered)
+    };
+    app_with_fake_provider(config, "castapp", env).await
 }
 
 /// Signs `user` in to `app_id` through the window's command, the browser stand-in approving.
@@ -70,20 +38,16 @@ async fn sign_in(app: &AppSession, fake: &FakeHivesigner, app_id: &Value, user: 
     app.invoke("start_sign_in", json!({ "appId": app_id }))
         .await
         .unwrap();
-    let deadline = Instant::now() + UI_TIMEOUT;
-    while Instant::now() < deadline {
+    poll_until(&format!("@{user} to sign in"), UI_TIMEOUT, || async {
         let accounts = app.invoke("list_accounts", json!({})).await.unwrap();
-        if accounts
+        accounts
             .as_array()
             .unwrap()
             .iter()
             .any(|a| a["username"] == user)
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("@{user} did not sign in");
+            .then_some(())
+    })
+    .await
 }
 
 /// The account names by id, as the dialog's `data-account-ids` writes the ids.
@@ -177,8 +141,7 @@ async fn cancel_is_focused(app: &AppSession) -> bool {
 #[ignore = "needs a display, the drivers and the keyring: run scripts/test.sh"]
 async fn votes_from_two_accounts_and_a_reply_are_sent_as_confirmed_and_logged() {
     let _one_app = exclusive().await;
-    let fake = castapp_fake().await;
-    let (app, registered) = castapp_window(&fake, &[]).await;
+    let (fake, app, registered) = castapp(&[]).await;
     for user in ["alice", "bob"] {
         sign_in(&app, &fake, &registered["id"], user).await;
     }
@@ -278,11 +241,10 @@ async fn alice_id(app: &AppSession) -> String {
 #[ignore = "needs a display, the drivers and the keyring: run scripts/test.sh"]
 async fn a_retry_goes_through_the_review_and_marks_the_failure_resolved() {
     let _one_app = exclusive().await;
-    let fake = castapp_fake().await;
     let node = Arc::new(FakeNode::start().await);
+    let (fake, app, registered) = castapp(&[("AUTHDECK_HIVE_NODES", &node.url())]).await;
     let chain = node.clone();
     fake.on_broadcast(Arc::new(move |operations| chain.apply(operations)));
-    let (app, registered) = castapp_window(&fake, &[("AUTHDECK_HIVE_NODES", &node.url())]).await;
     sign_in(&app, &fake, &registered["id"], "alice").await;
 
     // The provider's node fails the vote: a failure in the log.

@@ -8,12 +8,12 @@
 mod support;
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::key::Key;
 use fantoccini::Locator;
 use serde_json::{json, Value};
-use support::app::{exclusive, AppSession, BROWSER_STAND_IN, UI_TIMEOUT};
+use support::app::{exclusive, poll_until, AppSession, LastSeen, BROWSER_STAND_IN, UI_TIMEOUT};
 
 /// Where the app's own pages are served from (see `src-tauri/navigation.rs`).
 const APP_ORIGINS: &[&str] = &[
@@ -68,14 +68,10 @@ async fn cancel_confirm_showing(app: &AppSession, address: &str) {
     app.wait_for_text("#confirm-dialog [data-confirm]", "Open in the browser")
         .await;
     app.click("#confirm-dialog [data-cancel]").await;
-    let deadline = Instant::now() + UI_TIMEOUT;
-    while count(app, "#confirm-dialog[open]").await > 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the confirm stays open after Cancel"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    poll_until("the confirm to close after Cancel", UI_TIMEOUT, || async {
+        (count(app, "#confirm-dialog[open]").await == 0).then_some(())
+    })
+    .await
 }
 
 /// How many elements match `css` (WebKitWebDriver reads a missing attribute as "", so
@@ -171,7 +167,7 @@ async fn preview_links_ask_first_and_the_window_stays_on_authdeck() {
             .invoke("open_external_link", json!({ "url": refused }))
             .await
             .expect_err(refused);
-        assert_eq!(err["field"], "link", "{refused}: {err}");
+        assert_eq!(err["field"], "url", "{refused}: {err}");
     }
 
     app.stop().await;
@@ -179,21 +175,23 @@ async fn preview_links_ask_first_and_the_window_stays_on_authdeck() {
 
 /// The app's log text once it contains `needle` (the file logger writes from its own thread).
 async fn wait_for_log(app: &AppSession, needle: &str) -> String {
-    let deadline = Instant::now() + UI_TIMEOUT;
-    loop {
-        let logs: String = app
-            .data_files()
-            .into_iter()
-            .filter(|(path, _)| path.extension().is_some_and(|ext| ext == "log"))
-            .map(|(_, bytes)| String::from_utf8_lossy(&bytes).into_owned())
-            .collect();
-        if logs.contains(needle) {
-            return logs;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no log line with {needle:?}: {logs}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let last = LastSeen::default();
+    poll_until(
+        &format!("a log line with {needle:?}"),
+        UI_TIMEOUT,
+        || async {
+            let logs: String = app
+                .data_files()
+                .into_iter()
+                .filter(|(path, _)| path.extension().is_some_and(|ext| ext == "log"))
+                .map(|(_, bytes)| String::from_utf8_lossy(&bytes).into_owned())
+                .collect();
+            if logs.contains(needle) {
+                return Some(logs);
+            }
+            last.set(format!("the logs: {logs}"));
+            None
+        },
+    )
+    .await
 }

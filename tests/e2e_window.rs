@@ -7,13 +7,11 @@ mod support;
 
 use std::time::Duration;
 
+use fake_hivesigner::{consent, Endpoint, FakeConfig, RedirectRules, TOKEN_PREFIX};
 use fantoccini::Locator;
 use serde_json::json;
-use support::app::{exclusive, AppSession};
+use support::app::{exclusive, fake_provider, AppSession};
 use support::deck::SECRET;
-use support::fake_hivesigner::{
-    consent, Endpoint, FakeConfig, FakeHivesigner, RedirectRules, TOKEN_PREFIX,
-};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a display and drivers: run scripts/test.sh"]
@@ -65,12 +63,11 @@ async fn second_launch_hands_its_link_to_the_running_window_and_exits() {
 #[ignore = "needs a display and drivers: run scripts/test.sh"]
 async fn a_sign_in_through_the_deep_link_reaches_the_running_window() {
     let _one_app = exclusive().await;
-    let fake = FakeHivesigner::start(FakeConfig {
+    let config = FakeConfig {
         redirect_rules: RedirectRules::Legacy,
         ..FakeConfig::default()
-    })
-    .await;
-    fake.register_app("e2eapp", SECRET, &["authdeck://callback"]);
+    };
+    let fake = fake_provider(config, "e2eapp", &["authdeck://callback"]).await;
     let app = AppSession::start().await;
 
     let input = json!({ "input": {

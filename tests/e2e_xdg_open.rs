@@ -12,10 +12,9 @@ mod support;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 use authdeck::deep_link::{HANDLER_FILE, SCHEME_MIME_TYPE};
-use support::app::{exclusive, AppSession, UI_TIMEOUT};
+use support::app::{exclusive, poll_until, AppSession, LastSeen, UI_TIMEOUT};
 
 /// A sign-in answer Authdeck never asked for: the window refuses it and says why.
 const BOGUS_ANSWER: &str = "authdeck://callback?code=c0de&state=bogus";
@@ -85,22 +84,20 @@ fn opener(app: &AppSession, program: &str, args: &[&str]) -> Command {
 /// `authdeck://` links, and returns the entry.
 async fn wait_for_registration(app: &AppSession) -> String {
     let path: PathBuf = app.home().join("data/applications").join(HANDLER_FILE);
-    let deadline = Instant::now() + UI_TIMEOUT;
-    loop {
+    let last = LastSeen::default();
+    let what = format!("{} as the default of {SCHEME_MIME_TYPE}", path.display());
+    poll_until(&what, UI_TIMEOUT, || async {
         let default = opener(app, "xdg-mime", &["query", "default", SCHEME_MIME_TYPE])
             .output()
             .expect("xdg-mime runs (package xdg-utils)");
         let default = String::from_utf8_lossy(&default.stdout);
         if let (Ok(entry), HANDLER_FILE) = (std::fs::read_to_string(&path), default.trim()) {
-            return entry;
+            return Some(entry);
         }
-        assert!(
-            Instant::now() < deadline,
-            "no {} as the default of {SCHEME_MIME_TYPE} within {UI_TIMEOUT:?} (default: {default:?})",
-            path.display()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        last.set(format!("default: {default:?}"));
+        None
+    })
+    .await
 }
 
 fn assert_succeeded(what: &str, output: &Output) {

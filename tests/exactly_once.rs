@@ -12,9 +12,10 @@ mod support;
 use authdeck::activity::{ActivityEntry, ActivityFilter, Outcome};
 use authdeck::broadcast::{Outgoing, SETTLE_SECONDS};
 use authdeck::error::Error;
+use authdeck::events::AppEvent;
+use fake_hivesigner::{Consent, Endpoint, Failure};
 use serde_json::{json, Value};
 use support::deck::Deck;
-use support::fake_hivesigner::{Consent, Endpoint, Failure};
 
 const GET_ACTIVE_VOTES: &str = "condenser_api.get_active_votes";
 const GET_CONTENT: &str = "condenser_api.get_content";
@@ -39,6 +40,7 @@ fn outgoing(kind: &str, operations: Vec<Value>) -> Outgoing {
 
 fn open_failures(deck: &Deck) -> Vec<ActivityEntry> {
     deck.core
+        .broadcaster()
         .list_activity(&ActivityFilter {
             errors_only: true,
             ..Default::default()
@@ -54,6 +56,7 @@ async fn a_lost_answer_may_have_been_sent_and_the_chain_check_resolves_it() {
         .fail_next(Endpoint::Broadcast, Failure::LoseAnswer);
     let lost = deck
         .core
+        .broadcaster()
         .send(ids[0], outgoing("vote", vec![vote("alice")]))
         .await
         .unwrap();
@@ -69,14 +72,14 @@ async fn a_lost_answer_may_have_been_sent_and_the_chain_check_resolves_it() {
     assert_eq!(open_failures(&deck).len(), 1);
 
     // Too soon: the transaction may still land, so nothing is drafted or asked yet.
-    let early = deck.core.prepare_retry(lost.id).await.unwrap_err();
+    let early = deck.core.drafts().prepare_retry(lost.id).await.unwrap_err();
     assert_eq!(early.code(), "too_soon_to_tell", "{early:?}");
     assert_eq!(deck.node.count(GET_ACTIVE_VOTES), 0);
 
     // Later, "Retry" asks the chain first; the vote is there, so the entry is marked sent
     // with the evidence and nothing is broadcast again.
     deck.clock.advance(SETTLE_SECONDS + 1);
-    let refused = deck.core.prepare_retry(lost.id).await.unwrap_err();
+    let refused = deck.core.drafts().prepare_retry(lost.id).await.unwrap_err();
     assert_eq!(refused.code(), "already_on_chain", "{refused:?}");
     assert!(
         refused.message().contains("@alice"),
@@ -84,7 +87,11 @@ async fn a_lost_answer_may_have_been_sent_and_the_chain_check_resolves_it() {
         refused.message()
     );
     assert_eq!(deck.node.count(GET_ACTIVE_VOTES), 1);
-    let marked = deck.core.list_activity(&ActivityFilter::default()).unwrap();
+    let marked = deck
+        .core
+        .broadcaster()
+        .list_activity(&ActivityFilter::default())
+        .unwrap();
     let Outcome::OnChain { evidence } = &marked[0].outcome else {
         panic!("{:?}", marked[0])
     };
@@ -103,7 +110,7 @@ async fn a_lost_answer_may_have_been_sent_and_the_chain_check_resolves_it() {
     // would be asked only if the chain lacked it; here a second send goes out as a new vote
     // attempt only after the person confirmed it, and nothing is marked twice.
     assert!(
-        deck.core.prepare_retry(lost.id).await.is_err(),
+        deck.core.drafts().prepare_retry(lost.id).await.is_err(),
         "nothing left to retry"
     );
 }
@@ -116,6 +123,7 @@ async fn a_fresh_send_of_what_the_chain_already_has_sends_nothing() {
         .fail_next(Endpoint::Broadcast, Failure::LoseAnswer);
     let lost = deck
         .core
+        .broadcaster()
         .send(ids[0], outgoing("comment", vec![reply("alice")]))
         .await
         .unwrap();
@@ -124,6 +132,7 @@ async fn a_fresh_send_of_what_the_chain_already_has_sends_nothing() {
     // The person prepares the same reply again at once: refused, it may still land.
     let soon = deck
         .core
+        .broadcaster()
         .send(ids[0], outgoing("comment", vec![reply("alice")]))
         .await
         .unwrap_err();
@@ -132,6 +141,7 @@ async fn a_fresh_send_of_what_the_chain_already_has_sends_nothing() {
     deck.clock.advance(SETTLE_SECONDS + 1);
     let again = deck
         .core
+        .broadcaster()
         .send(ids[0], outgoing("comment", vec![reply("alice")]))
         .await
         .unwrap();
@@ -161,6 +171,7 @@ async fn an_unreadable_answer_is_checked_and_resent_only_when_the_chain_lacks_it
         .fail_next(Endpoint::Broadcast, Failure::GarbageJson);
     let lost = deck
         .core
+        .broadcaster()
         .send(ids[0], outgoing("vote", vec![vote("alice")]))
         .await
         .unwrap();
@@ -169,12 +180,12 @@ async fn an_unreadable_answer_is_checked_and_resent_only_when_the_chain_lacks_it
 
     // With every API node down, nothing can be known, so nothing is drafted.
     deck.node.set_down(true);
-    let blind = deck.core.prepare_retry(lost.id).await.unwrap_err();
+    let blind = deck.core.drafts().prepare_retry(lost.id).await.unwrap_err();
     assert_eq!(blind.code(), "chain_unreadable", "{blind:?}");
     deck.node.set_down(false);
 
     // The chain lacks it: the retry is a draft to confirm, and confirming sends it once.
-    let draft = deck.core.prepare_retry(lost.id).await.unwrap();
+    let draft = deck.core.drafts().prepare_retry(lost.id).await.unwrap();
     assert_eq!(draft.items.len(), 1);
     assert_eq!(draft.items[0].operations, [vote("alice")]);
     assert_eq!(
@@ -182,13 +193,30 @@ async fn an_unreadable_answer_is_checked_and_resent_only_when_the_chain_lacks_it
         0,
         "a retry never sends at once"
     );
-    let results = deck.core.send_draft(draft.draft_id.unwrap()).await.unwrap();
+    let results = deck
+        .core
+        .drafts()
+        .send_draft(draft.draft_id.unwrap())
+        .await
+        .unwrap();
+    // Its progress names its draft, so only its own review listens to it.
+    let progress: Vec<Option<u64>> = deck
+        .events
+        .all()
+        .into_iter()
+        .filter_map(|event| match event {
+            AppEvent::Batch(progress) => Some(progress.draft_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(progress, [Some(draft.draft_id.unwrap().0)]);
     let sent = results[0].entry.clone().unwrap();
     assert!(matches!(sent.outcome, Outcome::Sent { .. }), "{sent:?}");
     assert_eq!(deck.fake.broadcasts(), [json!([vote("alice")])]);
 
     let earlier = deck
         .core
+        .broadcaster()
         .list_activity(&ActivityFilter::default())
         .unwrap()
         .into_iter()
@@ -198,6 +226,7 @@ async fn an_unreadable_answer_is_checked_and_resent_only_when_the_chain_lacks_it
     assert!(open_failures(&deck).is_empty());
     let used = deck
         .core
+        .drafts()
         .send_draft(draft.draft_id.unwrap())
         .await
         .unwrap_err();
@@ -212,14 +241,15 @@ async fn a_retry_never_goes_out_from_a_new_account_that_replaced_a_removed_one()
         .fail_next(Endpoint::Broadcast, Failure::NodeFailure);
     let failed = deck
         .core
+        .broadcaster()
         .send(ids[0], outgoing("vote", vec![vote("alice")]))
         .await
         .unwrap();
     assert!(matches!(failed.outcome, Outcome::Failed { .. }));
-    deck.core.remove_account(ids[0]).await.unwrap();
+    deck.core.catalog().remove_account(ids[0]).await.unwrap();
 
     // Another account signs in (and alice again): neither takes alice's old id.
-    let app = deck.core.list_apps().unwrap().remove(0);
+    let app = deck.core.catalog().list_apps().unwrap().remove(0);
     deck.fake
         .set_consent(Consent::AutoApprove { user: "bob".into() });
     let bob = deck.sign_in(&app).await.unwrap().account.id;
@@ -232,7 +262,12 @@ async fn a_retry_never_goes_out_from_a_new_account_that_replaced_a_removed_one()
         "ids are never reused"
     );
 
-    let err = deck.core.prepare_retry(failed.id).await.unwrap_err();
+    let err = deck
+        .core
+        .drafts()
+        .prepare_retry(failed.id)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "invalid_input", "{err:?}");
     assert!(
         err.message().contains("no longer in Authdeck"),
@@ -248,6 +283,7 @@ async fn operations_naming_another_account_are_refused_before_sending() {
     let (deck, ids) = Deck::with_accounts("onceapp", &["alice", "carol"]).await;
     let err = deck
         .core
+        .broadcaster()
         .send(ids[0], outgoing("vote", vec![vote("carol")]))
         .await
         .unwrap_err();
@@ -262,6 +298,7 @@ async fn operations_naming_another_account_are_refused_before_sending() {
     // In a batch, the one wrong item is refused and the others go out.
     let results = deck
         .core
+        .broadcaster()
         .send_batch(vec![
             (ids[0], outgoing("vote", vec![vote("alice")])),
             (ids[1], outgoing("vote", vec![vote("alice")])),

@@ -18,11 +18,11 @@ use authdeck::clock::{Clock, ManualClock};
 use authdeck::events::RecordedEvents;
 use authdeck::registry::Registry;
 use authdeck::service::{Authdeck, Parts};
-use authdeck::session::FIRST_BACKOFF_SECONDS;
+use authdeck::tokens::FIRST_BACKOFF_SECONDS;
 use authdeck::vault::{KeyringStore, Vault};
+use fake_hivesigner::{Endpoint, Failure};
 use serde_json::json;
 use support::deck::{test_settings, Deck};
-use support::fake_hivesigner::{Endpoint, Failure};
 
 const WEEK: i64 = 604_800;
 
@@ -37,7 +37,7 @@ fn vote(voter: &str, permlink: &str) -> Outgoing {
 }
 
 fn health(deck: &Deck, id: AccountId) -> Health {
-    deck.core.account_view(id).unwrap().account.health
+    deck.core.catalog().account_view(id).unwrap().account.health
 }
 
 #[tokio::test]
@@ -49,23 +49,28 @@ async fn broadcast_answers_move_health_and_an_unreachable_provider_is_checked_ag
     // The answer is lost: the provider is unreachable as far as anyone can tell.
     deck.fake
         .fail_next(Endpoint::Broadcast, Failure::LoseAnswer);
-    let lost = deck.core.send(alice, vote("alice", "one")).await.unwrap();
+    let lost = deck
+        .core
+        .broadcaster()
+        .send(alice, vote("alice", "one"))
+        .await
+        .unwrap();
     assert!(matches!(lost.outcome, Outcome::Unknown { .. }), "{lost:?}");
     assert_eq!(health(&deck, alice), Health::ProviderUnreachable);
 
     // Checked again by itself, after its back-off, and cleared when the provider answers.
     assert_eq!(
-        deck.core.recheck_unreachable().await,
+        deck.core.tokens().recheck_unreachable().await,
         0,
         "still backing off"
     );
     let me_before = deck.fake.count(Endpoint::Me);
     deck.clock.advance(FIRST_BACKOFF_SECONDS + 1);
-    assert_eq!(deck.core.recheck_unreachable().await, 1);
+    assert_eq!(deck.core.tokens().recheck_unreachable().await, 1);
     assert_eq!(deck.fake.count(Endpoint::Me), me_before + 1);
     assert_eq!(health(&deck, alice), Health::Fresh);
     assert_eq!(
-        deck.core.recheck_unreachable().await,
+        deck.core.tokens().recheck_unreachable().await,
         0,
         "nothing left to check"
     );
@@ -73,20 +78,36 @@ async fn broadcast_answers_move_health_and_an_unreachable_provider_is_checked_ag
     // The provider no longer takes the token: needs sign-in, with the provider's words.
     deck.fake.enforce_expiry(true);
     deck.fake.expire_all_tokens();
-    let refused = deck.core.send(alice, vote("alice", "two")).await.unwrap();
+    let refused = deck
+        .core
+        .broadcaster()
+        .send(alice, vote("alice", "two"))
+        .await
+        .unwrap();
     assert!(
         matches!(refused.outcome, Outcome::Failed { .. }),
         "{refused:?}"
     );
     assert_eq!(health(&deck, alice), Health::NeedsSignIn);
-    let detail = deck.core.account_view(alice).unwrap().account.health_detail;
+    let detail = deck
+        .core
+        .catalog()
+        .account_view(alice)
+        .unwrap()
+        .account
+        .health_detail;
     assert!(detail.unwrap_or_default().contains("expired"));
 
     // Signed in again, a successful broadcast leaves it fresh.
     deck.fake.enforce_expiry(false);
-    let app = deck.core.list_apps().unwrap().remove(0);
+    let app = deck.core.catalog().list_apps().unwrap().remove(0);
     deck.sign_in(&app).await.unwrap();
-    let sent = deck.core.send(alice, vote("alice", "three")).await.unwrap();
+    let sent = deck
+        .core
+        .broadcaster()
+        .send(alice, vote("alice", "three"))
+        .await
+        .unwrap();
     assert!(matches!(sent.outcome, Outcome::Sent { .. }), "{sent:?}");
     assert_eq!(health(&deck, alice), Health::Fresh);
 }
@@ -110,7 +131,7 @@ async fn refreshing_never_survives_a_restart() {
         settings: test_settings(),
     })
     .unwrap();
-    let account = restarted.account_view(ids[0]).unwrap().account;
+    let account = restarted.catalog().account_view(ids[0]).unwrap().account;
     assert_eq!(
         account.health,
         Health::Fresh,
@@ -123,7 +144,7 @@ async fn fifty_callers(deck: &Deck, id: AccountId) -> Vec<String> {
     let callers: Vec<_> = (0..50)
         .map(|_| {
             let core = deck.core.clone();
-            tokio::spawn(async move { core.access_token(id).await })
+            tokio::spawn(async move { core.tokens().access_token(id).await })
         })
         .collect();
     let mut codes = Vec::new();
@@ -172,7 +193,12 @@ async fn a_hanging_token_endpoint_delays_a_vote_with_a_valid_token_by_one_try_at
             .fail_next(Endpoint::Refresh, Failure::Delay(Duration::from_secs(30)));
     }
     let started = Instant::now();
-    let first = deck.core.send(ids[0], vote("alice", "one")).await.unwrap();
+    let first = deck
+        .core
+        .broadcaster()
+        .send(ids[0], vote("alice", "one"))
+        .await
+        .unwrap();
     let first_took = started.elapsed();
     assert!(matches!(first.outcome, Outcome::Sent { .. }), "{first:?}");
     assert!(
@@ -180,7 +206,12 @@ async fn a_hanging_token_endpoint_delays_a_vote_with_a_valid_token_by_one_try_at
         "one try at most: {first_took:?}"
     );
     let started = Instant::now();
-    let second = deck.core.send(ids[0], vote("alice", "two")).await.unwrap();
+    let second = deck
+        .core
+        .broadcaster()
+        .send(ids[0], vote("alice", "two"))
+        .await
+        .unwrap();
     assert!(matches!(second.outcome, Outcome::Sent { .. }), "{second:?}");
     assert!(
         started.elapsed() < Duration::from_millis(1_000),
@@ -196,7 +227,7 @@ async fn a_provider_that_answers_badly_is_not_called_unreachable() {
     let (deck, ids) = Deck::with_accounts("answerapp", &["alice"]).await;
     deck.clock.advance(WEEK + 60);
     deck.fake.fail_next(Endpoint::Refresh, Failure::GarbageJson);
-    let err = deck.core.access_token(ids[0]).await.unwrap_err();
+    let err = deck.core.tokens().access_token(ids[0]).await.unwrap_err();
     assert_eq!(err.code(), "provider_bad_response", "{err:?}");
     assert_eq!(
         health(&deck, ids[0]),

@@ -134,8 +134,12 @@ fn bad_input_comes_back_as_code_and_message() {
     }});
     let err = invoke_with(&window, "register_app", input).unwrap_err();
     assert_eq!(err["code"], "invalid_input");
+    assert_eq!(err["field"], "clientId", "{err}");
     assert!(
-        err["message"].as_str().unwrap().starts_with("client id:"),
+        err["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("The client id is not an account name:"),
         "{err}"
     );
     let missing =

@@ -7,8 +7,8 @@
 mod support;
 
 use authdeck::apps::AppInput;
+use fake_hivesigner::FakeConfig;
 use support::deck::{Deck, SECRET};
-use support::fake_hivesigner::FakeConfig;
 use support::keyring;
 
 /// The client id of the apps in these tests.
@@ -60,6 +60,7 @@ fn raw_entry(deck: &Deck, key: &str) -> ::keyring::Entry {
 /// Whether the deck's card for the app at `base_url` says a secret is set.
 fn secret_flag(deck: &Deck, base_url: &str) -> bool {
     deck.core
+        .catalog()
         .list_apps()
         .unwrap()
         .into_iter()
@@ -76,6 +77,7 @@ async fn two_apps_on_one_host_keep_their_own_secrets_and_tokens() {
     let other = format!("{root}/other");
     let other_app = deck
         .core
+        .catalog()
         .register_app(app_at(&other, Some("other-secret")))
         .await
         .expect("a second app on the same host registers");
@@ -98,7 +100,7 @@ async fn two_apps_on_one_host_keep_their_own_secrets_and_tokens() {
         "each app has its own secret"
     );
 
-    deck.core.remove_app(other_app.id).await.unwrap();
+    deck.core.catalog().remove_app(other_app.id).await.unwrap();
     assert_eq!(
         deck.keyring_keys(),
         vec![
@@ -109,6 +111,7 @@ async fn two_apps_on_one_host_keep_their_own_secrets_and_tokens() {
     );
     assert!(secret_flag(&deck, &root), "its card still says secret set");
     deck.core
+        .tokens()
         .refresh_now(ids[0])
         .await
         .expect("the first app still refreshes with its secret");
@@ -140,7 +143,10 @@ async fn old_style_entries_move_to_their_new_names_once() {
         ]
     );
 
-    assert_eq!(deck.core.migrate_keyring_entries().await.unwrap(), 2);
+    assert_eq!(
+        deck.core.catalog().migrate_keyring_entries().await.unwrap(),
+        2
+    );
     assert_eq!(
         deck.keyring_entries(),
         written,
@@ -148,7 +154,7 @@ async fn old_style_entries_move_to_their_new_names_once() {
     );
     assert!(secret_flag(&deck, &root));
     assert_eq!(
-        deck.core.migrate_keyring_entries().await.unwrap(),
+        deck.core.catalog().migrate_keyring_entries().await.unwrap(),
         0,
         "a second start finds nothing to do"
     );
@@ -164,6 +170,7 @@ async fn apps_that_shared_an_old_entry_each_get_a_copy_and_honest_flags() {
     for base_url in [&root, &other] {
         let app = deck
             .core
+            .catalog()
             .register_app(app_at(base_url, None))
             .await
             .unwrap();
@@ -172,7 +179,10 @@ async fn apps_that_shared_an_old_entry_each_get_a_copy_and_honest_flags() {
     let shared = format!("app-secret/{}/{CLIENT}", host(&deck));
     raw_entry(&deck, &shared).set_password("shared").unwrap();
 
-    assert_eq!(deck.core.migrate_keyring_entries().await.unwrap(), 2);
+    assert_eq!(
+        deck.core.catalog().migrate_keyring_entries().await.unwrap(),
+        2
+    );
     assert_eq!(
         deck.keyring_entries(),
         sorted(vec![
@@ -193,7 +203,10 @@ async fn apps_that_shared_an_old_entry_each_get_a_copy_and_honest_flags() {
     raw_entry(&deck, &format!("app-secret/{}/{CLIENT}", field(&root)))
         .delete_credential()
         .unwrap();
-    assert_eq!(deck.core.migrate_keyring_entries().await.unwrap(), 0);
+    assert_eq!(
+        deck.core.catalog().migrate_keyring_entries().await.unwrap(),
+        0
+    );
     assert!(!secret_flag(&deck, &root), "no secret, so no 'secret set'");
     assert!(secret_flag(&deck, &other));
 }

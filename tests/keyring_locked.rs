@@ -16,8 +16,8 @@ use dbus::arg::{RefArg, Variant};
 use dbus::blocking::Connection;
 use dbus::Path;
 use dbus_secret_service::{EncryptionType, SecretService};
+use fake_hivesigner::{Endpoint, FakeConfig};
 use support::deck::Deck;
-use support::fake_hivesigner::{Endpoint, FakeConfig};
 
 /// How long a sign-in start may take before the test gives up on it.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -113,7 +113,7 @@ async fn a_locked_keyring_stops_the_sign_in_before_the_browser_opens() {
 
     let locked = LockedCollection::lock();
     for app in [&implicit, &code] {
-        let err = bounded(deck.core.start_sign_in(app.id))
+        let err = bounded(deck.core.sign_ins().start_sign_in(app.id))
             .await
             .expect_err("no sign-in starts with a locked keyring");
         assert_eq!(err.code(), "keyring_unavailable", "{}", app.client_id);
@@ -132,7 +132,7 @@ async fn a_locked_keyring_stops_the_sign_in_before_the_browser_opens() {
         .check_available()
         .await
         .expect("the keyring is unlocked again");
-    bounded(deck.core.start_sign_in(implicit.id))
+    bounded(deck.core.sign_ins().start_sign_in(implicit.id))
         .await
         .expect("a sign-in starts once the keyring is unlocked");
     let keys = deck.keyring_keys();

@@ -11,8 +11,8 @@ use authdeck::events::RecordedEvents;
 use authdeck::registry::Registry;
 use authdeck::service::{Authdeck, Parts};
 use authdeck::vault::{KeyringStore, Vault};
+use fake_hivesigner::{Endpoint, FakeConfig, FakeHivesigner};
 use support::deck::test_settings;
-use support::fake_hivesigner::{Endpoint, FakeConfig, FakeHivesigner};
 
 #[tokio::test]
 async fn without_a_keyring_nothing_is_stored_and_the_error_says_what_to_do() {
@@ -42,6 +42,7 @@ async fn without_a_keyring_nothing_is_stored_and_the_error_says_what_to_do() {
     };
 
     let err = core
+        .catalog()
         .register_app(input(Some("a-secret"), &["posting", "offline"]))
         .await
         .unwrap_err();
@@ -53,14 +54,18 @@ async fn without_a_keyring_nothing_is_stored_and_the_error_says_what_to_do() {
         "{message}"
     );
     assert!(
-        core.list_apps().unwrap().is_empty(),
+        core.catalog().list_apps().unwrap().is_empty(),
         "the app was not recorded"
     );
 
     // An app without a secret can be recorded, but no sign-in starts without a keyring.
-    let app = core.register_app(input(None, &["posting"])).await.unwrap();
-    let err = core.start_sign_in(app.id).await.unwrap_err();
+    let app = core
+        .catalog()
+        .register_app(input(None, &["posting"]))
+        .await
+        .unwrap();
+    let err = core.sign_ins().start_sign_in(app.id).await.unwrap_err();
     assert_eq!(err.code(), "keyring_unavailable");
     assert_eq!(fake.count(Endpoint::Authorize), 0);
-    assert!(core.list_accounts().unwrap().is_empty());
+    assert!(core.catalog().list_accounts().unwrap().is_empty());
 }

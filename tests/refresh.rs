@@ -8,9 +8,9 @@ mod support;
 use authdeck::accounts::Account;
 use authdeck::accounts::Health;
 use authdeck::error::Error;
+use fake_hivesigner::{Dialect, Endpoint, Failure, FakeConfig, RedirectRules};
 use secrecy::ExposeSecret;
 use support::deck::Deck;
-use support::fake_hivesigner::{Dialect, Endpoint, Failure, FakeConfig, RedirectRules};
 
 const WEEK: i64 = 604_800;
 
@@ -37,7 +37,7 @@ fn stored_token(deck: &Deck) -> String {
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_fresh_token_is_served_without_calling_the_provider() {
     let (deck, account) = signed_in().await;
-    let token = deck.core.access_token(account.id).await.unwrap();
+    let token = deck.core.tokens().access_token(account.id).await.unwrap();
     assert!(stored_token(&deck).contains(token.expose_secret()));
     assert_eq!(deck.fake.count(Endpoint::Refresh), 0);
 }
@@ -46,11 +46,11 @@ async fn a_fresh_token_is_served_without_calling_the_provider() {
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_token_near_expiry_is_refreshed_and_stored_before_use() {
     let (deck, account) = signed_in().await;
-    let before = deck.core.access_token(account.id).await.unwrap();
+    let before = deck.core.tokens().access_token(account.id).await.unwrap();
     let entry_before = stored_token(&deck);
 
     deck.clock.advance(WEEK - 3_600);
-    let after = deck.core.access_token(account.id).await.unwrap();
+    let after = deck.core.tokens().access_token(account.id).await.unwrap();
     assert_eq!(deck.fake.count(Endpoint::Refresh), 1);
     assert_ne!(before.expose_secret(), after.expose_secret());
     let entry_after = stored_token(&deck);
@@ -60,7 +60,7 @@ async fn a_token_near_expiry_is_refreshed_and_stored_before_use() {
         "the keyring holds the new token"
     );
 
-    let view = deck.core.account_view(account.id).unwrap();
+    let view = deck.core.catalog().account_view(account.id).unwrap();
     assert_eq!(view.account.health, Health::Fresh);
     assert_eq!(view.account.expires_at, deck_now(&deck) + WEEK);
 }
@@ -79,7 +79,7 @@ async fn fifty_callers_on_an_expired_account_cause_one_refresh() {
     let callers: Vec<_> = (0..50)
         .map(|_| {
             let core = core.clone();
-            tokio::spawn(async move { core.access_token(account.id).await })
+            tokio::spawn(async move { core.tokens().access_token(account.id).await })
         })
         .collect();
     let mut tokens = Vec::new();
@@ -97,9 +97,14 @@ async fn a_refused_refresh_marks_the_account_needs_sign_in() {
     let (deck, account) = signed_in().await;
     deck.fake.refuse_refresh(true);
     deck.clock.advance(WEEK + 60);
-    let err = deck.core.access_token(account.id).await.unwrap_err();
+    let err = deck
+        .core
+        .tokens()
+        .access_token(account.id)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "needs_sign_in");
-    let view = deck.core.account_view(account.id).unwrap();
+    let view = deck.core.catalog().account_view(account.id).unwrap();
     assert_eq!(view.account.health, Health::NeedsSignIn);
     assert!(view
         .account
@@ -121,10 +126,10 @@ async fn a_failing_provider_is_tried_once_while_the_token_is_valid_then_backed_o
     // Near expiry but still valid: the old token keeps working while the provider fails, after
     // one try (no vote waits out a whole retry cycle).
     deck.clock.advance(WEEK - 3_600);
-    let still = deck.core.access_token(account.id).await.unwrap();
+    let still = deck.core.tokens().access_token(account.id).await.unwrap();
     assert!(stored_token(&deck).contains(still.expose_secret()));
     assert_eq!(deck.fake.count(Endpoint::Refresh), 1, "one try");
-    let view = deck.core.account_view(account.id).unwrap();
+    let view = deck.core.catalog().account_view(account.id).unwrap();
     assert_eq!(
         view.account.health,
         Health::ProviderError,
@@ -132,18 +137,23 @@ async fn a_failing_provider_is_tried_once_while_the_token_is_valid_then_backed_o
     );
 
     // During the back-off the valid token is handed out at once, without asking again.
-    let again = deck.core.access_token(account.id).await.unwrap();
+    let again = deck.core.tokens().access_token(account.id).await.unwrap();
     assert_eq!(again.expose_secret(), still.expose_secret());
     assert_eq!(deck.fake.count(Endpoint::Refresh), 1);
 
     // After it, the next call tries again; the provider answers and the account heals.
     deck.clock
-        .advance(authdeck::session::FIRST_BACKOFF_SECONDS + 1);
-    let fresh = deck.core.access_token(account.id).await.unwrap();
+        .advance(authdeck::tokens::FIRST_BACKOFF_SECONDS + 1);
+    let fresh = deck.core.tokens().access_token(account.id).await.unwrap();
     assert_ne!(fresh.expose_secret(), still.expose_secret());
     assert_eq!(deck.fake.count(Endpoint::Refresh), 2);
     assert_eq!(
-        deck.core.account_view(account.id).unwrap().account.health,
+        deck.core
+            .catalog()
+            .account_view(account.id)
+            .unwrap()
+            .account
+            .health,
         Health::Fresh
     );
 }
@@ -152,12 +162,12 @@ async fn a_failing_provider_is_tried_once_while_the_token_is_valid_then_backed_o
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn refresh_now_forces_a_refresh_and_the_refresher_finds_due_accounts() {
     let (deck, account) = signed_in().await;
-    deck.core.refresh_now(account.id).await.unwrap();
+    deck.core.tokens().refresh_now(account.id).await.unwrap();
     assert_eq!(deck.fake.count(Endpoint::Refresh), 1);
 
-    assert_eq!(deck.core.refresh_due_accounts().await, 0);
+    assert_eq!(deck.core.tokens().refresh_due_accounts().await, 0);
     deck.clock.advance(WEEK - 60);
-    assert_eq!(deck.core.refresh_due_accounts().await, 1);
+    assert_eq!(deck.core.tokens().refresh_due_accounts().await, 1);
     assert_eq!(deck.fake.count(Endpoint::Refresh), 2);
 }
 
@@ -173,15 +183,15 @@ async fn an_expired_implicit_sign_in_needs_a_new_sign_in() {
     let account = deck.sign_in(&app).await.unwrap().account;
     deck.clock.advance(WEEK - 60);
     assert!(
-        deck.core.access_token(account.id).await.is_ok(),
+        deck.core.tokens().access_token(account.id).await.is_ok(),
         "valid to the end"
     );
     deck.clock.advance(120);
-    assert_eq!(deck.core.refresh_due_accounts().await, 0);
-    let view = deck.core.account_view(account.id).unwrap();
+    assert_eq!(deck.core.tokens().refresh_due_accounts().await, 0);
+    let view = deck.core.catalog().account_view(account.id).unwrap();
     assert_eq!(view.account.health, Health::NeedsSignIn);
     assert!(matches!(
-        deck.core.access_token(account.id).await,
+        deck.core.tokens().access_token(account.id).await,
         Err(Error::NeedsSignIn { .. })
     ));
     assert_eq!(deck.fake.count(Endpoint::Refresh), 0);
@@ -191,32 +201,41 @@ async fn an_expired_implicit_sign_in_needs_a_new_sign_in() {
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn removing_an_account_revokes_wipes_and_points_to_the_authority_page() {
     let (deck, account) = signed_in().await;
-    let removed = deck.core.remove_account(account.id).await.unwrap();
+    let removed = deck
+        .core
+        .catalog()
+        .remove_account(account.id)
+        .await
+        .unwrap();
     assert!(removed.revoked_at_provider);
     assert_eq!(deck.fake.count(Endpoint::Revoke), 1);
     assert_eq!(
         removed.authority_removal_page,
         format!("{}/revoke/refreshapp", deck.fake.base_url())
     );
-    assert!(deck.core.list_accounts().unwrap().is_empty());
+    assert!(deck.core.catalog().list_accounts().unwrap().is_empty());
     assert!(deck
         .keyring_keys()
         .iter()
         .all(|key| !key.starts_with("account/")));
     assert_eq!(
-        deck.core.access_token(account.id).await.unwrap_err(),
+        deck.core
+            .tokens()
+            .access_token(account.id)
+            .await
+            .unwrap_err(),
         Error::AccountNotFound
     );
 
     // A provider that is down does not keep the tokens here.
-    let app = deck.core.list_apps().unwrap()[0].clone();
+    let app = deck.core.catalog().list_apps().unwrap()[0].clone();
     let again = deck.sign_in_app_id(app.id).await;
     deck.fake.fail_next(Endpoint::Revoke, Failure::ServerError);
-    let removed = deck.core.remove_account(again).await.unwrap();
+    let removed = deck.core.catalog().remove_account(again).await.unwrap();
     assert!(!removed.revoked_at_provider);
-    assert!(deck.core.list_accounts().unwrap().is_empty());
+    assert!(deck.core.catalog().list_accounts().unwrap().is_empty());
 
-    let removed_app = deck.core.remove_app(app.id).await.unwrap();
+    let removed_app = deck.core.catalog().remove_app(app.id).await.unwrap();
     assert!(removed_app.accounts.is_empty());
     assert!(deck.keyring_keys().is_empty(), "the app secret is gone too");
 }
@@ -236,10 +255,15 @@ async fn steemlogin_signs_in_and_refreshes_with_its_form_dialect() {
     let account = view.account;
     assert_eq!(deck.fake.count(Endpoint::CodeExchange), 1);
     deck.clock.advance(WEEK + 60);
-    deck.core.access_token(account.id).await.unwrap();
+    deck.core.tokens().access_token(account.id).await.unwrap();
     assert_eq!(deck.fake.count(Endpoint::Refresh), 1);
     assert_eq!(
-        deck.core.account_view(account.id).unwrap().account.health,
+        deck.core
+            .catalog()
+            .account_view(account.id)
+            .unwrap()
+            .account
+            .health,
         Health::Fresh
     );
 }

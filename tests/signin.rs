@@ -11,10 +11,10 @@ use authdeck::accounts::Health;
 use authdeck::apps::Flow;
 use authdeck::error::Error;
 use authdeck::events::{AppEvent, SignInStage};
-use support::deck::{Deck, SECRET};
-use support::fake_hivesigner::{
+use fake_hivesigner::{
     consent, Consent, Endpoint, Failure, FakeConfig, RedirectRules, TokenKind, TOKEN_PREFIX,
 };
+use support::deck::{Deck, SECRET};
 
 fn legacy() -> FakeConfig {
     FakeConfig {
@@ -25,7 +25,7 @@ fn legacy() -> FakeConfig {
 
 /// Asserts the sign-in left nothing behind: no account, no token in the keyring.
 fn assert_nothing_stored(deck: &Deck) {
-    assert!(deck.core.list_accounts().unwrap().is_empty());
+    assert!(deck.core.catalog().list_accounts().unwrap().is_empty());
     let keys = deck.keyring_keys();
     assert!(
         keys.iter().all(|key| key.starts_with("app-secret/")),
@@ -46,7 +46,7 @@ async fn code_flow_through_the_loopback_listener() {
             &["http://127.0.0.1/callback"],
         )
         .await;
-    let started = deck.core.start_sign_in(app.id).await.unwrap();
+    let started = deck.core.sign_ins().start_sign_in(app.id).await.unwrap();
     assert!(started.redirect_uri.starts_with("http://127.0.0.1:"));
     assert!(started.redirect_uri.ends_with("/callback"));
 
@@ -59,7 +59,7 @@ async fn code_flow_through_the_loopback_listener() {
     assert!(page.contains("@alice is now in Authdeck"), "{page}");
     assert!(!page.contains(TOKEN_PREFIX));
 
-    let accounts = deck.core.list_accounts().unwrap();
+    let accounts = deck.core.catalog().list_accounts().unwrap();
     assert_eq!(accounts.len(), 1);
     let account = &accounts[0].account;
     assert_eq!(
@@ -137,7 +137,12 @@ async fn implicit_flow_keeps_only_an_access_token() {
     let app = deck.implicit_app("implicitapp").await;
     let redirect = deck.consent_redirect(&app).await;
     assert!(redirect.contains("access_token="), "{redirect}");
-    let view = deck.core.complete_sign_in(&redirect).await.unwrap();
+    let view = deck
+        .core
+        .sign_ins()
+        .complete_sign_in(&redirect)
+        .await
+        .unwrap();
     assert_eq!(view.account.flow, Flow::Implicit);
     assert_eq!(deck.fake.count(Endpoint::CodeExchange), 0);
     let (_, entry) = deck
@@ -157,22 +162,35 @@ async fn forged_replayed_and_late_answers_are_refused() {
     let redirect = deck.consent_redirect(&app).await;
     let forged = redirect.replace("state=", "state=forged");
     assert_eq!(
-        deck.core.complete_sign_in(&forged).await.unwrap_err(),
+        deck.core
+            .sign_ins()
+            .complete_sign_in(&forged)
+            .await
+            .unwrap_err(),
         Error::SignInUnknown
     );
     assert_nothing_stored(&deck);
 
     let late = deck.consent_redirect(&app).await;
     deck.clock.advance(11 * 60);
-    let err = deck.core.complete_sign_in(&late).await.unwrap_err();
+    let err = deck
+        .core
+        .sign_ins()
+        .complete_sign_in(&late)
+        .await
+        .unwrap_err();
     assert_eq!(err, Error::SignInExpired { seconds: 600 });
     assert!(err.message().contains("longer than 10 minutes"));
     assert_nothing_stored(&deck);
 
     let fresh = deck.consent_redirect(&app).await;
-    deck.core.complete_sign_in(&fresh).await.unwrap();
+    deck.core.sign_ins().complete_sign_in(&fresh).await.unwrap();
     assert_eq!(
-        deck.core.complete_sign_in(&fresh).await.unwrap_err(),
+        deck.core
+            .sign_ins()
+            .complete_sign_in(&fresh)
+            .await
+            .unwrap_err(),
         Error::SignInReplayed
     );
     assert_eq!(deck.fake.count(Endpoint::CodeExchange), 1);
@@ -186,7 +204,12 @@ async fn a_redirect_naming_another_account_is_refused() {
     let redirect = deck.consent_redirect(&app).await;
     let renamed = redirect.replace("username=alice", "username=mallory");
     assert!(renamed.contains("mallory"), "{renamed}");
-    let err = deck.core.complete_sign_in(&renamed).await.unwrap_err();
+    let err = deck
+        .core
+        .sign_ins()
+        .complete_sign_in(&renamed)
+        .await
+        .unwrap_err();
     assert_eq!(
         err,
         Error::AccountMismatch {
@@ -301,6 +324,7 @@ async fn a_missing_secret_stops_the_sign_in_before_the_browser_opens() {
     });
     let refused = deck
         .core
+        .catalog()
         .register_app(serde_json::from_value(input).unwrap())
         .await
         .unwrap_err();
@@ -316,7 +340,12 @@ async fn a_missing_secret_stops_the_sign_in_before_the_browser_opens() {
         )
         .await;
     support::keyring::clear(&deck.service);
-    let err = deck.core.start_sign_in(app.id).await.unwrap_err();
+    let err = deck
+        .core
+        .sign_ins()
+        .start_sign_in(app.id)
+        .await
+        .unwrap_err();
     assert_eq!(
         err,
         Error::SecretMissing {
@@ -349,7 +378,7 @@ async fn a_denied_consent_times_out_and_closes_the_listener() {
             &["http://127.0.0.1/callback"],
         )
         .await;
-    let started = deck.core.start_sign_in(app.id).await.unwrap();
+    let started = deck.core.sign_ins().start_sign_in(app.id).await.unwrap();
     assert_eq!(consent(&started.authorize_url).await, None);
     tokio::time::sleep(Duration::from_millis(900)).await;
     assert!(reqwest::get(&started.redirect_uri).await.is_err());
@@ -367,15 +396,23 @@ async fn a_denied_consent_times_out_and_closes_the_listener() {
 async fn a_cancelled_sign_in_refuses_its_late_answer() {
     let deck = Deck::start(legacy()).await;
     let app = deck.deep_link_app("cancelapp").await;
-    let started = deck.core.start_sign_in(app.id).await.unwrap();
+    let started = deck.core.sign_ins().start_sign_in(app.id).await.unwrap();
     let redirect = consent(&started.authorize_url).await.unwrap();
-    deck.core.cancel_sign_in(started.attempt_id).unwrap();
+    deck.core
+        .sign_ins()
+        .cancel_sign_in(started.attempt_id)
+        .unwrap();
     assert_eq!(
-        deck.core.complete_sign_in(&redirect).await.unwrap_err(),
+        deck.core
+            .sign_ins()
+            .complete_sign_in(&redirect)
+            .await
+            .unwrap_err(),
         Error::SignInCancelled
     );
     assert_eq!(
         deck.core
+            .sign_ins()
             .cancel_sign_in(started.attempt_id)
             .unwrap_err()
             .code(),
@@ -394,7 +431,7 @@ async fn signing_in_again_renews_the_same_account() {
     let second = deck.sign_in(&app).await.unwrap();
     assert_eq!(first.account.id, second.account.id);
     assert_eq!(second.account.expires_at - first.account.expires_at, 60);
-    assert_eq!(deck.core.list_accounts().unwrap().len(), 1);
+    assert_eq!(deck.core.catalog().list_accounts().unwrap().len(), 1);
 }
 
 /// Asserts `err` is an input error at the paste field.
@@ -416,12 +453,13 @@ fn assert_refused_at_the_address(err: &Error) {
 async fn a_pasted_deep_link_completes_the_sign_in_once() {
     let deck = Deck::start(legacy()).await;
     let app = deck.deep_link_app("pasteapp").await;
-    let started = deck.core.start_sign_in(app.id).await.unwrap();
+    let started = deck.core.sign_ins().start_sign_in(app.id).await.unwrap();
     let redirect = consent(&started.authorize_url).await.unwrap();
     assert!(redirect.starts_with("authdeck://callback?"), "{redirect}");
 
     let foreign = deck
         .core
+        .sign_ins()
         .complete_pasted("https://evil.example/callback?code=x&state=y")
         .await
         .unwrap_err();
@@ -438,11 +476,12 @@ async fn a_pasted_deep_link_completes_the_sign_in_once() {
     // Pasted with the spaces a copy from the address bar may bring along.
     let view = deck
         .core
+        .sign_ins()
         .complete_pasted(&format!("  {redirect}\n"))
         .await
         .unwrap();
     assert_eq!(view.account.username, "alice");
-    assert_eq!(deck.core.list_accounts().unwrap().len(), 1);
+    assert_eq!(deck.core.catalog().list_accounts().unwrap().len(), 1);
     let keys = deck.keyring_keys();
     assert!(
         keys.iter().any(|key| key.starts_with("account/")),
@@ -450,7 +489,11 @@ async fn a_pasted_deep_link_completes_the_sign_in_once() {
     );
 
     assert_eq!(
-        deck.core.complete_pasted(&redirect).await.unwrap_err(),
+        deck.core
+            .sign_ins()
+            .complete_pasted(&redirect)
+            .await
+            .unwrap_err(),
         Error::SignInReplayed
     );
     assert_eq!(deck.fake.count(Endpoint::CodeExchange), 1);
@@ -469,22 +512,34 @@ async fn a_pasted_loopback_address_completes_the_sign_in_and_closes_the_listener
             &["http://127.0.0.1/callback"],
         )
         .await;
-    let started = deck.core.start_sign_in(app.id).await.unwrap();
+    let started = deck.core.sign_ins().start_sign_in(app.id).await.unwrap();
     let redirect = consent(&started.authorize_url).await.unwrap();
     assert!(redirect.starts_with(&started.redirect_uri), "{redirect}");
 
     // The loopback shape on a port no sign-in listens on is refused at the field.
     let other_port = redirect.replacen(&started.redirect_uri, "http://127.0.0.1:1/callback", 1);
     assert_ne!(other_port, redirect);
-    assert_refused_at_the_address(&deck.core.complete_pasted(&other_port).await.unwrap_err());
+    assert_refused_at_the_address(
+        &deck
+            .core
+            .sign_ins()
+            .complete_pasted(&other_port)
+            .await
+            .unwrap_err(),
+    );
 
-    let view = deck.core.complete_pasted(&redirect).await.unwrap();
+    let view = deck
+        .core
+        .sign_ins()
+        .complete_pasted(&redirect)
+        .await
+        .unwrap();
     assert_eq!(view.account.username, "alice");
 
     // The browser's own request comes too late: the listener is closed.
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(reqwest::get(&redirect).await.is_err());
-    assert_eq!(deck.core.list_accounts().unwrap().len(), 1);
+    assert_eq!(deck.core.catalog().list_accounts().unwrap().len(), 1);
     assert_eq!(deck.fake.count(Endpoint::CodeExchange), 1);
 }
 
@@ -505,12 +560,17 @@ async fn a_declined_consent_and_a_refused_new_code_say_what_happened() {
     let app = deck.deep_link_app("wordsapp").await;
 
     // The person pressed Deny: no advice to try later or check the app's settings.
-    let started = deck.core.start_sign_in(app.id).await.unwrap();
+    let started = deck.core.sign_ins().start_sign_in(app.id).await.unwrap();
     let denied = format!(
         "authdeck://callback?error=access_denied&state={}",
         state_of(&started.authorize_url)
     );
-    let err = deck.core.complete_sign_in(&denied).await.unwrap_err();
+    let err = deck
+        .core
+        .sign_ins()
+        .complete_sign_in(&denied)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "signin_denied", "{err:?}");
     assert!(err.message().contains("declined"), "{}", err.message());
     assert!(
@@ -538,7 +598,12 @@ async fn a_declined_consent_and_a_refused_new_code_say_what_happened() {
         })
         .collect();
     url.query_pairs_mut().clear().extend_pairs(pairs);
-    let err = deck.core.complete_sign_in(url.as_str()).await.unwrap_err();
+    let err = deck
+        .core
+        .sign_ins()
+        .complete_sign_in(url.as_str())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "signin_code_refused", "{err:?}");
     assert!(
         !err.message().contains("no longer accepts"),

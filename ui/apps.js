@@ -2,17 +2,7 @@
 // secret is write-only: the form sends it, the app keeps it in the keyring, and the page only
 // ever learns whether one is set.
 import { EVENTS, invoke, listen, messageOf } from "./tauri.js";
-import { confirmDialog, h } from "./dom.js";
-
-/** The form field (by element id) each backend field name belongs to. */
-const FIELD_INPUTS = {
-  provider: "app-preset",
-  "base URL": "app-base-url",
-  "client id": "app-client-id",
-  "client secret": "app-secret",
-  scopes: "app-access-posting",
-  redirect: "app-redirect-loopback",
-};
+import { clearFieldErrors, confirmDialog, h, showFieldErrors } from "./dom.js";
 
 /**
  * Starts the apps view inside `root`. `signIn(appId)` starts a sign-in; `notify(notice)`
@@ -137,7 +127,6 @@ function setUpForm(presets, notify) {
   const offline = form.querySelector("#app-offline");
   const loopback = form.querySelector("#app-redirect-loopback");
   const customScheme = form.querySelector("#app-redirect-custom");
-  const summary = form.querySelector("#app-form-error");
   const submit = form.querySelector("[data-submit]");
   const handle = { onSaved: async () => {}, open };
   let editing = null;
@@ -170,34 +159,14 @@ function setUpForm(presets, notify) {
   login.addEventListener("change", syncAccess);
   offline.addEventListener("change", syncSecretHelp);
 
-  const clearErrors = () => {
-    summary.hidden = true;
-    summary.textContent = "";
-    for (const element of form.querySelectorAll("[aria-invalid]")) element.removeAttribute("aria-invalid");
-    for (const element of form.querySelectorAll(".field-error")) element.remove();
-  };
-
-  const showError = (error) => {
-    const inputId = FIELD_INPUTS[error.field];
-    const input = inputId && form.querySelector(`#${inputId}`);
-    if (input) {
-      input.setAttribute("aria-invalid", "true");
-      // At the field, its name need not be said again.
-      const text = messageOf(error).replace(`${error.field}: `, "");
-      const note = h("p", { class: "field-error", id: `${inputId}-error`, role: "alert" }, text);
-      input.closest(".field").append(note);
-      input.setAttribute("aria-describedby", note.id);
-      input.focus();
-    } else {
-      summary.textContent = messageOf(error);
-      summary.hidden = false;
-    }
-  };
+  // At its field (`data-field` in index.html), or in the form's summary.
+  const showError = (error) =>
+    showFieldErrors(form, [{ field: error?.field ?? null, message: messageOf(error) }], { focus: true });
 
   function open(app) {
     editing = app;
     form.reset();
-    clearErrors();
+    clearFieldErrors(form);
     dialog.querySelector("h2").textContent = app ? `Edit @${app.clientId}` : "Register an app";
     submit.textContent = app ? "Save" : "Register";
     preset.disabled = Boolean(app);
@@ -220,7 +189,7 @@ function setUpForm(presets, notify) {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    clearErrors();
+    clearFieldErrors(form);
     const scopes = [login.checked ? "login" : "posting", ...(offline.checked ? ["offline"] : [])];
     const input = {
       preset: preset.value,

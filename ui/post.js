@@ -3,8 +3,8 @@
 // the form is emptied and the new post's address is shown. A link in the preview opens in the
 // system browser once the person has seen its full address, never in the window.
 import { invoke, messageOf } from "./tauri.js";
-import { confirmDialog, copyText, h } from "./dom.js";
-import { reviewAndSend, showProblems } from "./review.js";
+import { confirmDialog, copyText, h, showFieldErrors } from "./dom.js";
+import { reviewAndSend } from "./review.js";
 
 const PREVIEW_DELAY_MS = 300;
 
@@ -22,13 +22,6 @@ export function startPostView(root) {
   const split = root.querySelector("#post-split");
   const beneficiaries = root.querySelector("#post-beneficiaries");
   const results = root.querySelector("#post-results");
-  const fieldOf = (input, name) => (input.closest(".field").dataset.field = name);
-  fieldOf(replyTo, "reply to");
-  fieldOf(title, "title");
-  fieldOf(body, "body");
-  fieldOf(tags, "tags");
-  fieldOf(payout, "max accepted payout");
-  beneficiaries.dataset.field = "beneficiaries";
 
   const syncMode = () => {
     const reply = replyTo.value.trim() !== "";
@@ -65,12 +58,12 @@ export function startPostView(root) {
     });
     if (!open) return;
     invoke("open_external_link", { url }).catch((error) =>
-      showProblems(form, [{ field: "link", message: messageOf(error) }]),
+      showFieldErrors(form, [{ field: error?.field ?? null, message: messageOf(error) }]),
     );
   };
 
   root.querySelector("#post-add-beneficiary").addEventListener("click", () => {
-    const index = beneficiaries.children.length + 1;
+    const index = beneficiaries.querySelectorAll(".beneficiary").length + 1;
     const row = h(
       "div",
       { class: "beneficiary" },

@@ -2,33 +2,7 @@
 // per account (accounts sending the same thing as one block), keeps the exact operations a
 // click away, and sends them only when the person confirms.
 import { EVENTS, invoke, listen, messageOf } from "./tauri.js";
-import { h } from "./dom.js";
-
-/** Shows one message per field of `problems` in `form` (fields by `data-field`), or in its summary. */
-export function showProblems(form, problems) {
-  clearProblems(form);
-  const summary = form.querySelector(".form-error");
-  const loose = [];
-  for (const { field, message } of problems) {
-    const holder = form.querySelector(`[data-field="${field}"]`);
-    if (holder) {
-      holder.append(h("p", { class: "field-error", role: "alert" }, message));
-    } else {
-      loose.push(`${field}: ${message}`);
-    }
-  }
-  summary.textContent = loose.join(" ");
-  summary.hidden = loose.length === 0;
-  form.querySelector(".field-error")?.scrollIntoView({ block: "nearest" });
-}
-
-/** Removes the messages [`showProblems`] added. */
-export function clearProblems(form) {
-  for (const note of form.querySelectorAll(".field-error")) note.remove();
-  const summary = form.querySelector(".form-error");
-  summary.hidden = true;
-  summary.textContent = "";
-}
+import { clearFieldErrors, h, showFieldErrors } from "./dom.js";
 
 /** How many account names a block's heading lists before "and N more". */
 const NAMES_IN_HEADING = 3;
@@ -233,15 +207,15 @@ function tally(results) {
  */
 export async function reviewAndSend({ form, results, prepare, title, onError }) {
   const problems = (found) => {
-    if (form) showProblems(form, found);
+    if (form) showFieldErrors(form, found);
     else onError(found.map(({ message }) => message).join(" "));
   };
-  if (form) clearProblems(form);
+  if (form) clearFieldErrors(form);
   let draft;
   try {
     draft = await prepare();
   } catch (error) {
-    problems([{ field: error.field ?? "form", message: messageOf(error) }]);
+    problems([{ field: error?.field ?? null, message: messageOf(error) }]);
     return null;
   }
   if (draft.problems.length > 0 || draft.draftId === null) {
@@ -257,6 +231,8 @@ export async function reviewAndSend({ form, results, prepare, title, onError }) 
   results.replaceChildren(progress, status, list);
   results.hidden = false;
   const unlisten = await listen(EVENTS.batch, (update) => {
+    // Only this review's own draft: another send under way has its own progress.
+    if (update.draftId !== draft.draftId) return;
     progress.value = update.done;
     status.textContent = `Sending: ${update.done} of ${update.total}`;
   });

@@ -3,7 +3,7 @@
 // redirect does not come back by itself), the time left and a cancel button, until the app
 // reports the sign-in completed, failed, was cancelled or timed out.
 import { EVENTS, invoke, listen, messageOf } from "./tauri.js";
-import { copyText, h } from "./dom.js";
+import { clearFieldErrors, copyText, h, showFieldErrors } from "./dom.js";
 import { clock, nowSeconds } from "./format.js";
 
 /**
@@ -47,22 +47,12 @@ export async function startSignIn({ apps, onCompleted, registerApp }) {
     timer = null;
   };
 
-  const clearPasteError = () => {
-    pasted.removeAttribute("aria-invalid");
-    pasted.setAttribute("aria-describedby", "sign-in-pasted-help");
-    pasteForm.querySelector(".field-error")?.remove();
-  };
+  const clearPasteError = () => clearFieldErrors(pasteForm);
 
-  const showPasteError = (error) => {
-    clearPasteError();
-    // At the field, its name need not be said again.
-    const text = error?.field ? messageOf(error).replace(`${error.field}: `, "") : messageOf(error);
-    const note = h("p", { class: "field-error", id: "sign-in-pasted-error", role: "alert" }, text);
-    pasteForm.append(note);
-    pasted.setAttribute("aria-invalid", "true");
-    pasted.setAttribute("aria-describedby", `sign-in-pasted-help ${note.id}`);
-    pasted.focus();
-  };
+  // Whatever refused the pasted address (its field's error, or the sign-in's own) is shown at
+  // the paste field: the panel has no other place for it.
+  const showPasteError = (error) =>
+    showFieldErrors(pasteForm, [{ field: pasteForm.dataset.field, message: messageOf(error) }], { focus: true });
 
   const complete = (accountId) => {
     stopTimer();

@@ -15,9 +15,6 @@ export function startVoteView(root) {
   const slider = root.querySelector("#vote-weight-slider");
   const weight = root.querySelector("#vote-weight");
   const results = root.querySelector("#vote-results");
-  root.querySelector("#vote-accounts-field").dataset.field = "accounts";
-  link.closest(".field").dataset.field = "link";
-  weight.closest(".field").dataset.field = "weight";
 
   let checking = null;
   link.addEventListener("input", () => {
@@ -32,7 +29,7 @@ export function startVoteView(root) {
         linkResult.textContent = post.description;
         linkResult.classList.remove("field-error");
       } catch (error) {
-        linkResult.textContent = messageOf(error).replace(/^link: /, "");
+        linkResult.textContent = messageOf(error);
         linkResult.classList.add("field-error");
       }
     }, LINK_CHECK_DELAY_MS);

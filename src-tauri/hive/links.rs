@@ -43,19 +43,20 @@ impl fmt::Display for PostRef {
     }
 }
 
-/// Why a pasted text is not a post link; every message ends with an example that works.
+/// Why a pasted text is not a post link; every message is a sentence of its own (the form shows
+/// it at the link's field, without a label) and ends with an example that works.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LinkError {
     /// Nothing was pasted.
-    #[error("{hint}", hint = HINT)]
+    #[error("Nothing was pasted: {hint}.", hint = HINT)]
     Empty,
     /// The text is not shaped like a post link.
-    #[error("this is not a post link; {hint}", hint = HINT)]
+    #[error("This is not a post link; {hint}.", hint = HINT)]
     NotAPostLink,
     /// A link to a site that is not a known front end.
     #[error(
-        "{host} is not a front end Authdeck knows (hive.blog, peakd.com, ecency.com, \
-         steemit.com); {hint}",
+        "The site {host} is not a front end Authdeck knows (hive.blog, peakd.com, ecency.com, \
+         steemit.com); {hint}.",
         hint = HINT
     )]
     UnknownSite {
@@ -63,19 +64,19 @@ pub enum LinkError {
         host: String,
     },
     /// A link to an account's profile rather than to one of its posts.
-    #[error("this links to @{author}'s profile, not to a post; {hint}", hint = HINT)]
+    #[error("This links to @{author}'s profile, not to a post; {hint}.", hint = HINT)]
     Profile {
         /// The account.
         author: String,
     },
     /// The author part is not a valid account name.
-    #[error("the author in this link is not an account name ({reason}); {hint}", hint = HINT)]
+    #[error("The author in this link is not an account name ({reason}); {hint}.", hint = HINT)]
     Author {
         /// What is wrong with the name.
         reason: String,
     },
     /// The permlink part cannot be a permlink.
-    #[error("the permlink in this link is not valid ({reason}); {hint}", hint = HINT)]
+    #[error("The permlink in this link is not valid ({reason}); {hint}.", hint = HINT)]
     Permlink {
         /// What is wrong with the permlink.
         reason: String,
@@ -815,8 +816,13 @@ mod tests {
     fn messages_say_what_works() {
         assert_eq!(
             LinkError::NotAPostLink.to_string(),
-            "this is not a post link; paste a post link such as \
-             https://peakd.com/hive-123/@alice/my-post or @alice/my-post"
+            "This is not a post link; paste a post link such as \
+             https://peakd.com/hive-123/@alice/my-post or @alice/my-post."
+        );
+        assert_eq!(
+            LinkError::Empty.to_string(),
+            "Nothing was pasted: paste a post link such as \
+             https://peakd.com/hive-123/@alice/my-post or @alice/my-post."
         );
         assert_eq!(post("alice", "x").to_string(), "@alice/x");
     }

@@ -4,9 +4,9 @@
 //! assets as strings (`"1.000 HIVE"`). Field names, tickers and key order come from
 //! the shared `hive-operations.md`; the chain's rules live in [`crate::hive::validate`].
 //!
-//! `serde_json` here keeps object keys sorted inside a [`serde_json::Value`], so
-//! [`Operation::to_json`] is equal to the legacy JSON as data, while the exact bytes (chain key
-//! order) come from [`Operation::to_json_string`] or from serialising [`Operation::legacy`].
+//! `serde_json` is built with `preserve_order`, so a [`serde_json::Value`] keeps the chain's
+//! key order too: [`Operation::to_json`], [`Operation::to_json_string`] and serialising
+//! [`Operation::legacy`] all give the exact bytes the chain and the activity log see.
 
 use serde::ser::{SerializeMap, SerializeTuple};
 use serde::{Serialize, Serializer};
@@ -423,8 +423,7 @@ impl Operation {
         Legacy { op: self, chain }
     }
 
-    /// The legacy JSON as a value (keys sorted by `serde_json`; use
-    /// [`Operation::to_json_string`] when the chain's key order matters).
+    /// The legacy JSON as a value, in the chain's key order (`serde_json` preserves it).
     pub fn to_json(&self, chain: Chain) -> Value {
         serde_json::to_value(self.legacy(chain))
             .expect("legacy operations hold only strings, integers and booleans")

@@ -17,6 +17,7 @@ use std::fmt;
 use serde::de::IgnoredAny;
 use serde::Serialize;
 
+use crate::error::field;
 use crate::hive::account_name;
 use crate::hive::ops::{
     format_percent, Asset, Beneficiary, ClaimRewardBalance, Comment, CommentOptions, CustomJson,
@@ -38,26 +39,32 @@ pub const MAX_TRANSACTION_BYTES: usize = 64 * 1024;
 /// expiration, extensions, one signature).
 pub const ENVELOPE_RESERVE_BYTES: usize = 256;
 
-/// What is wrong with one field, in plain words that also say what is right.
+/// What is wrong with one field, in plain words that also say what is right: a draft's
+/// problem, `{field, message}` on the wire, with the same keys as
+/// [`crate::error::Error::InvalidInput`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
-    /// The field, as the operation names it (`permlink`, `weight`), or `operations`, `signer`,
-    /// `transaction` and `rewards` for rules over several fields.
+    /// The field: a key of [`field`]. An operation's field has the form's key where a form
+    /// sends it under the same name (`weight`, `title`, `body`, `beneficiaries`,
+    /// `maxAcceptedPayout`, `percentHbd`), else the operation's own name in camelCase
+    /// (`permlink`, `parentPermlink`); `operations`, `signer`, `transaction` and `rewards`
+    /// name rules over several fields.
     pub field: &'static str,
-    /// The message for a person.
+    /// The message for a person: a sentence that reads on its own, without the field's label.
     pub message: String,
 }
 
+/// The message alone, as [`crate::error::Error`] shows an input error.
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
+        f.write_str(&self.message)
     }
 }
 
 /// One rule's outcome: the message when it fails.
 type Rule = Result<(), String>;
 
-/// Collects at most one message per field.
+/// Collects at most one message per field, each made a sentence.
 #[derive(Default)]
 struct Report {
     errors: Vec<FieldError>,
@@ -67,7 +74,10 @@ impl Report {
     fn field(&mut self, field: &'static str, rule: Rule) -> &mut Report {
         if let Err(message) = rule {
             if !self.errors.iter().any(|error| error.field == field) {
-                self.errors.push(FieldError { field, message });
+                self.errors.push(FieldError {
+                    field,
+                    message: sentence(message),
+                });
             }
         }
         self
@@ -102,7 +112,7 @@ pub fn check_transaction(ops: &[Operation], chain: Chain) -> Result<(), Vec<Fiel
     let mut report = Report::default();
     if ops.is_empty() {
         report.field(
-            "operations",
+            field::OPERATIONS,
             Err("a transaction holds at least one operation; this one has none".into()),
         );
         return report.finish();
@@ -116,8 +126,8 @@ pub fn check_transaction(ops: &[Operation], chain: Chain) -> Result<(), Vec<Fiel
         );
     }
     report
-        .field("signer", one_signer(ops))
-        .field("transaction", fits(ops, chain));
+        .field(field::SIGNER, one_signer(ops))
+        .field(field::TRANSACTION, fits(ops, chain));
     report.finish()
 }
 
@@ -127,11 +137,11 @@ fn in_operation(error: FieldError, index: usize, ops: &[Operation], op: &Operati
     }
     FieldError {
         message: format!(
-            "operation {} of {} ({}): {}",
+            "Operation {} of {} ({}): {}",
             index + 1,
             ops.len(),
             op.name(),
-            error.message
+            lower_first(&error.message)
         ),
         ..error
     }
@@ -208,22 +218,57 @@ fn at_most(text: &str, max_bytes: usize, what: &str) -> Rule {
     }
 }
 
-fn accounts(names: &[String]) -> Rule {
-    names.iter().try_for_each(|name| account_name::check(name))
+/// `fragment` as a sentence: its first letter capitalised, a full stop at its end.
+fn sentence(fragment: String) -> String {
+    let mut chars = fragment.chars();
+    let Some(first) = chars.next() else {
+        return fragment;
+    };
+    let mut text: String = first.to_uppercase().chain(chars).collect();
+    if !text.ends_with(['.', '!', '?']) {
+        text.push('.');
+    }
+    text
 }
 
+/// `message` with its first letter in lowercase, to follow a colon (an abbreviation such as
+/// `HBD` stays as it is).
+fn lower_first(message: &str) -> String {
+    let mut chars = message.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), second) if !second.is_some_and(char::is_uppercase) => first
+            .to_lowercase()
+            .chain(message.chars().skip(1))
+            .collect(),
+        _ => message.to_owned(),
+    }
+}
+
+/// `name` is an account name; `who` says whose name it is ("the voter").
+fn account(who: &str, name: &str) -> Rule {
+    account_name::check(name).map_err(|problem| format!("{who} is not an account name: {problem}"))
+}
+
+/// Every one of `names` is an account name; `list` names the list.
+fn accounts(list: &str, names: &[String]) -> Rule {
+    names
+        .iter()
+        .try_for_each(|name| account(&format!("an account in {list}"), name))
+}
+
+/// `text` is JSON; the error is the parser's words.
 fn json(text: &str) -> Rule {
     serde_json::from_str::<IgnoredAny>(text)
         .map(|_| ())
-        .map_err(|error| format!("this is not valid JSON ({error}); write valid JSON"))
+        .map_err(|error| error.to_string())
 }
 
 fn vote(op: &Vote, report: &mut Report) {
     report
-        .field("voter", account_name::check(&op.voter))
-        .field("author", account_name::check(&op.author))
-        .field("permlink", check_permlink(&op.permlink))
-        .field("weight", vote_weight(op));
+        .field(field::VOTER, account("the voter", &op.voter))
+        .field(field::AUTHOR, account("the author voted on", &op.author))
+        .field(field::PERMLINK, check_permlink(&op.permlink))
+        .field(field::WEIGHT, vote_weight(op));
 }
 
 fn vote_weight(op: &Vote) -> Rule {
@@ -249,18 +294,26 @@ fn vote_weight(op: &Vote) -> Rule {
 
 fn comment(op: &Comment, report: &mut Report) {
     let parent_author = if op.is_reply() {
-        account_name::check(&op.parent_author)
+        account("the author replied to", &op.parent_author)
     } else {
         Ok(())
     };
+    let parent_permlink = check_new_permlink(&op.parent_permlink).map_err(|problem| {
+        let what = if op.is_reply() {
+            "the permlink replied to"
+        } else {
+            "the post's category (its first tag or its community)"
+        };
+        format!("{what} cannot be a parent permlink: {problem}")
+    });
     report
-        .field("parent_author", parent_author)
-        .field("parent_permlink", check_new_permlink(&op.parent_permlink))
-        .field("author", account_name::check(&op.author))
-        .field("permlink", check_new_permlink(&op.permlink))
-        .field("title", title(op))
-        .field("body", body(&op.body))
-        .field("json_metadata", json_metadata(&op.json_metadata));
+        .field(field::PARENT_AUTHOR, parent_author)
+        .field(field::PARENT_PERMLINK, parent_permlink)
+        .field(field::AUTHOR, account("the author", &op.author))
+        .field(field::PERMLINK, check_new_permlink(&op.permlink))
+        .field(field::TITLE, title(op))
+        .field(field::BODY, body(&op.body))
+        .field(field::JSON_METADATA, json_metadata(&op.json_metadata));
 }
 
 fn title(op: &Comment) -> Rule {
@@ -282,17 +335,25 @@ fn json_metadata(text: &str) -> Rule {
     if text.is_empty() {
         Ok(())
     } else {
-        json(text).map_err(|message| format!("json_metadata is empty or valid JSON: {message}"))
+        json(text).map_err(|error| {
+            format!(
+                "the metadata (json_metadata) is not valid JSON ({error}); leave it empty or \
+                 write valid JSON"
+            )
+        })
     }
 }
 
 fn comment_options(op: &CommentOptions, report: &mut Report) {
     report
-        .field("author", account_name::check(&op.author))
-        .field("permlink", check_permlink(&op.permlink))
-        .field("max_accepted_payout", max_payout(&op.max_accepted_payout))
-        .field("percent_hbd", percent_hbd(op.percent_hbd))
-        .field("beneficiaries", beneficiaries(&op.beneficiaries));
+        .field(field::AUTHOR, account("the author", &op.author))
+        .field(field::PERMLINK, check_permlink(&op.permlink))
+        .field(
+            field::MAX_ACCEPTED_PAYOUT,
+            max_payout(&op.max_accepted_payout),
+        )
+        .field(field::PERCENT_HBD, percent_hbd(op.percent_hbd))
+        .field(field::BENEFICIARIES, beneficiaries(&op.beneficiaries));
 }
 
 fn max_payout(payout: &Asset) -> Rule {
@@ -331,7 +392,7 @@ fn beneficiaries(list: &[Beneficiary]) -> Rule {
 }
 
 fn beneficiary(b: &Beneficiary) -> Rule {
-    account_name::check(&b.account).map_err(|message| format!("beneficiary: {message}"))?;
+    account("a beneficiary", &b.account)?;
     if (1..=FULL_PERCENT).contains(&b.weight) {
         return Ok(());
     }
@@ -363,7 +424,7 @@ fn beneficiaries_in_order(list: &[Beneficiary]) -> Rule {
 }
 
 fn custom_json(op: &CustomJson, report: &mut Report) {
-    let posting = accounts(&op.required_posting_auths).and_then(|()| {
+    let posting = accounts("required_posting_auths", &op.required_posting_auths).and_then(|()| {
         if op.required_auths.is_empty() && op.required_posting_auths.is_empty() {
             Err("at least one account signs: name it in required_posting_auths".into())
         } else {
@@ -371,10 +432,18 @@ fn custom_json(op: &CustomJson, report: &mut Report) {
         }
     });
     report
-        .field("required_auths", accounts(&op.required_auths))
-        .field("required_posting_auths", posting)
-        .field("id", custom_json_id(&op.id))
-        .field("json", json(&op.json));
+        .field(
+            field::REQUIRED_AUTHS,
+            accounts("required_auths", &op.required_auths),
+        )
+        .field(field::REQUIRED_POSTING_AUTHS, posting)
+        .field(field::ID, custom_json_id(&op.id))
+        .field(
+            field::JSON,
+            json(&op.json).map_err(|error| {
+                format!("the custom_json's json is not valid JSON ({error}); write valid JSON")
+            }),
+        );
 }
 
 fn custom_json_id(id: &str) -> Rule {
@@ -382,7 +451,7 @@ fn custom_json_id(id: &str) -> Rule {
         return Ok(());
     }
     Err(format!(
-        "an id has at most {MAX_CUSTOM_JSON_ID_BYTES} characters, such as follow (this one has \
+        "a custom_json's id has at most {MAX_CUSTOM_JSON_ID_BYTES} characters, such as follow (this one has \
          {})",
         id.len()
     ))
@@ -390,8 +459,8 @@ fn custom_json_id(id: &str) -> Rule {
 
 fn delete_comment(op: &DeleteComment, report: &mut Report) {
     report
-        .field("author", account_name::check(&op.author))
-        .field("permlink", check_permlink(&op.permlink));
+        .field(field::AUTHOR, account("the author", &op.author))
+        .field(field::PERMLINK, check_permlink(&op.permlink));
 }
 
 fn claim_reward_balance(op: &ClaimRewardBalance, report: &mut Report) {
@@ -402,20 +471,20 @@ fn claim_reward_balance(op: &ClaimRewardBalance, report: &mut Report) {
         Ok(())
     };
     report
-        .field("account", account_name::check(&op.account))
+        .field(field::ACCOUNT, account("the claiming account", &op.account))
         .field(
-            "reward_hive",
-            amount_in(&op.reward_hive, Symbol::Hive, "a reward"),
+            field::REWARD_HIVE,
+            amount_in(&op.reward_hive, Symbol::Hive, "the claimed reward_hive"),
         )
         .field(
-            "reward_hbd",
-            amount_in(&op.reward_hbd, Symbol::Hbd, "a reward"),
+            field::REWARD_HBD,
+            amount_in(&op.reward_hbd, Symbol::Hbd, "the claimed reward_hbd"),
         )
         .field(
-            "reward_vests",
-            amount_in(&op.reward_vests, Symbol::Vests, "a reward"),
+            field::REWARD_VESTS,
+            amount_in(&op.reward_vests, Symbol::Vests, "the claimed reward_vests"),
         )
-        .field("rewards", nothing);
+        .field(field::REWARDS, nothing);
 }
 
 /// `asset` is in `symbol` and not negative.
@@ -495,29 +564,29 @@ mod tests {
     #[test]
     fn votes_out_of_range_are_refused() {
         for weight in [10001, -10001, i16::MAX, i16::MIN] {
-            refused(vote(weight), "weight", "-10000 to 10000");
+            refused(vote(weight), field::WEIGHT, "-10000 to 10000");
         }
     }
 
     #[test]
     fn weight_zero_needs_an_explicit_unvote() {
-        refused(vote(0), "weight", "remove your vote");
+        refused(vote(0), field::WEIGHT, "remove your vote");
         let mut odd = Vote::unvote("alice", "bob", "bobs-post");
         odd.weight = 100;
-        refused(odd, "weight", "sends weight 0");
+        refused(odd, field::WEIGHT, "sends weight 0");
     }
 
     #[test]
     fn vote_names_and_permlink_are_checked() {
         let mut op = vote(100);
         op.voter = "Alice".into();
-        refused(op, "voter", "lowercase");
+        refused(op, field::VOTER, "lowercase");
         let mut op = vote(100);
         op.author = "x".into();
-        refused(op, "author", "3 to 16");
+        refused(op, field::AUTHOR, "3 to 16");
         let mut op = vote(100);
         op.permlink = String::new();
-        refused(op, "permlink", "not empty");
+        refused(op, field::PERMLINK, "not empty");
         let mut op = vote(100);
         op.permlink = "Legacy_Permlink.2016".into();
         accepted(op);
@@ -527,7 +596,10 @@ mod tests {
     fn one_message_per_field_for_every_failing_field() {
         let op = Vote::new("A", "", "", 0);
         let fields: Vec<_> = refusals(op).into_iter().map(|(f, _)| f).collect();
-        assert_eq!(fields, ["voter", "author", "permlink", "weight"]);
+        assert_eq!(
+            fields,
+            [field::VOTER, field::AUTHOR, field::PERMLINK, field::WEIGHT]
+        );
     }
 
     #[test]
@@ -546,40 +618,40 @@ mod tests {
         for bad in ["My-Post", "my_post", "my post", "my.post", "ümlaut"] {
             let mut op = post();
             op.permlink = bad.into();
-            refused(op, "permlink", "only lowercase letters a-z");
+            refused(op, field::PERMLINK, "only lowercase letters a-z");
         }
         let mut op = post();
         op.permlink = "a".repeat(256);
-        refused(op, "permlink", "at most 255 bytes");
+        refused(op, field::PERMLINK, "at most 255 bytes");
         let mut op = post();
         op.permlink = String::new();
-        refused(op, "permlink", "not empty");
+        refused(op, field::PERMLINK, "not empty");
     }
 
     #[test]
     fn parent_permlink_and_parent_author_are_checked() {
         let mut op = post();
         op.parent_permlink = "Hive_123".into();
-        refused(op, "parent_permlink", "only lowercase");
+        refused(op, field::PARENT_PERMLINK, "only lowercase");
         let mut op = post();
         op.parent_permlink = String::new();
-        refused(op, "parent_permlink", "not empty");
+        refused(op, field::PARENT_PERMLINK, "not empty");
         let mut op = reply();
         op.parent_author = "b".into();
-        refused(op, "parent_author", "3 to 16");
+        refused(op, field::PARENT_AUTHOR, "3 to 16");
     }
 
     #[test]
     fn titles_are_short_and_replies_have_none() {
         let mut op = post();
         op.title = "t".repeat(256);
-        refused(op, "title", "at most 255 bytes");
+        refused(op, field::TITLE, "at most 255 bytes");
         let mut op = post();
         op.title = "é".repeat(128);
-        refused(op, "title", "(this one has 256)");
+        refused(op, field::TITLE, "(this one has 256)");
         let mut op = reply();
         op.title = "Re: hi".into();
-        refused(op, "title", "leave the title empty");
+        refused(op, field::TITLE, "leave the title empty");
     }
 
     #[test]
@@ -587,7 +659,7 @@ mod tests {
         for blank in ["", "  \n\t"] {
             let mut op = post();
             op.body = blank.into();
-            refused(op, "body", "empty");
+            refused(op, field::BODY, "empty");
         }
     }
 
@@ -601,7 +673,7 @@ mod tests {
         for bad in ["{", "{\"app\":}", "tags: rust", "{} {}"] {
             let mut op = post();
             op.json_metadata = bad.into();
-            refused(op, "json_metadata", "not valid JSON");
+            refused(op, field::JSON_METADATA, "not valid JSON");
         }
     }
 
@@ -623,19 +695,23 @@ mod tests {
     fn percent_hbd_is_at_most_full() {
         let mut op = comment_options(Vec::new());
         op.percent_hbd = 10001;
-        refused(op, "percent_hbd", "0 to 10000");
+        refused(op, field::PERCENT_HBD, "0 to 10000");
     }
 
     #[test]
     fn max_payout_is_dollars_and_not_negative() {
         let mut op = comment_options(Vec::new());
         op.max_accepted_payout = Asset::new(-1, Symbol::Hbd);
-        refused(op, "max_accepted_payout", "0 or more (this one is -0.001)");
+        refused(
+            op,
+            field::MAX_ACCEPTED_PAYOUT,
+            "0 or more (this one is -0.001)",
+        );
         let mut op = comment_options(Vec::new());
         op.max_accepted_payout = Asset::new(1000, Symbol::Hive);
         refused(
             op,
-            "max_accepted_payout",
+            field::MAX_ACCEPTED_PAYOUT,
             "in HBD or SBD (not HIVE or STEEM)",
         );
     }
@@ -667,7 +743,7 @@ mod tests {
             ),
             (
                 vec![beneficiary("Bob", 100)],
-                "beneficiary: an account name",
+                "A beneficiary is not an account name: an account name",
             ),
             (
                 (0..9)
@@ -677,7 +753,7 @@ mod tests {
             ),
         ];
         for (list, needle) in cases {
-            refused(comment_options(list), "beneficiaries", needle);
+            refused(comment_options(list), field::BENEFICIARIES, needle);
         }
     }
 
@@ -687,7 +763,7 @@ mod tests {
         op.author = "no".into();
         op.permlink = "p".repeat(300);
         let fields: Vec<_> = refusals(op).into_iter().map(|(f, _)| f).collect();
-        assert_eq!(fields, ["author", "permlink"]);
+        assert_eq!(fields, [field::AUTHOR, field::PERMLINK]);
     }
 
     #[test]
@@ -702,17 +778,17 @@ mod tests {
     fn custom_json_needs_a_signer() {
         refused(
             custom(&[], &[], "follow", "{}"),
-            "required_posting_auths",
-            "at least one account",
+            field::REQUIRED_POSTING_AUTHS,
+            "At least one account signs",
         );
         refused(
             custom(&[], &["Al"], "follow", "{}"),
-            "required_posting_auths",
+            field::REQUIRED_POSTING_AUTHS,
             "3 to 16",
         );
         refused(
             custom(&["x"], &["alice"], "follow", "{}"),
-            "required_auths",
+            field::REQUIRED_AUTHS,
             "3 to 16",
         );
     }
@@ -721,13 +797,13 @@ mod tests {
     fn custom_json_id_is_short_and_json_valid() {
         refused(
             custom(&[], &["alice"], &"i".repeat(33), "{}"),
-            "id",
+            field::ID,
             "at most 32",
         );
         for bad in ["", "[\"follow\"", "follow"] {
             refused(
                 custom(&[], &["alice"], "follow", bad),
-                "json",
+                field::JSON,
                 "not valid JSON",
             );
         }
@@ -738,10 +814,10 @@ mod tests {
         accepted(delete_comment());
         let mut op = delete_comment();
         op.permlink.clear();
-        refused(op, "permlink", "not empty");
+        refused(op, field::PERMLINK, "not empty");
         let mut op = delete_comment();
         op.author = "-alice".into();
-        refused(op, "author", "starts with a letter");
+        refused(op, field::AUTHOR, "starts with a letter");
     }
 
     #[test]
@@ -749,24 +825,28 @@ mod tests {
         accepted(claim(0, 0, 12_345_678));
         accepted(claim(1, 0, 0));
         accepted(claim(0, 1, 0));
-        refused(claim(0, 0, 0), "rewards", "nothing to claim");
+        refused(claim(0, 0, 0), field::REWARDS, "nothing to claim");
         refused(
             claim(-1, 0, 5),
-            "reward_hive",
+            field::REWARD_HIVE,
             "0 or more (this one is -0.001)",
         );
-        refused(claim(0, -5, 5), "reward_hbd", "0 or more");
-        refused(claim(5, 0, -1), "reward_vests", "this one is -0.000001");
+        refused(claim(0, -5, 5), field::REWARD_HBD, "0 or more");
+        refused(
+            claim(5, 0, -1),
+            field::REWARD_VESTS,
+            "this one is -0.000001",
+        );
         let mut op = claim(5, 0, 0);
         op.account = String::new();
-        refused(op, "account", "3 to 16");
+        refused(op, field::ACCOUNT, "3 to 16");
     }
 
     #[test]
     fn claims_use_each_reward_s_own_token() {
         let mut op = claim(5, 0, 0);
         op.reward_vests = Asset::new(1, Symbol::Hive);
-        refused(op, "reward_vests", "in VESTS (not HIVE or STEEM)");
+        refused(op, field::REWARD_VESTS, "in VESTS (not HIVE or STEEM)");
     }
 
     #[test]
@@ -783,7 +863,7 @@ mod tests {
     #[test]
     fn empty_transactions_are_refused() {
         let errors = check_transaction(&[], Chain::Hive).unwrap_err();
-        assert_eq!(errors[0].field, "operations");
+        assert_eq!(errors[0].field, field::OPERATIONS);
     }
 
     #[test]
@@ -791,10 +871,12 @@ mod tests {
         let ops: Vec<Operation> = vec![post().into(), vote(0).into()];
         let errors = check_transaction(&ops, Chain::Hive).unwrap_err();
         assert_eq!(errors.len(), 1, "{errors:?}");
-        assert_eq!(errors[0].field, "weight");
-        assert!(errors[0].message.starts_with("operation 2 of 2 (vote): "));
+        assert_eq!(errors[0].field, field::WEIGHT);
+        assert!(errors[0]
+            .message
+            .starts_with("Operation 2 of 2 (vote): a vote weight of 0"));
         let single = check_transaction(&[vote(0).into()], Chain::Hive).unwrap_err();
-        assert!(single[0].message.starts_with("a vote weight of 0"));
+        assert!(single[0].message.starts_with("A vote weight of 0"));
     }
 
     #[test]
@@ -803,7 +885,7 @@ mod tests {
             vec![vote(100).into(), Vote::new("bob", "carol", "p", 100).into()];
         let errors = check_transaction(&ops, Chain::Hive).unwrap_err();
         assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].field, "signer");
+        assert_eq!(errors[0].field, field::SIGNER);
         assert!(errors[0].message.contains("@alice and @bob"));
     }
 
@@ -812,7 +894,7 @@ mod tests {
         let mut big = post();
         big.body = "x".repeat(MAX_TRANSACTION_BYTES);
         let errors = check_transaction(&[big.into()], Chain::Hive).unwrap_err();
-        assert_eq!(errors[0].field, "transaction");
+        assert_eq!(errors[0].field, field::TRANSACTION);
         assert!(errors[0].message.contains("shorten the body"));
 
         let fixed = post();
@@ -848,11 +930,67 @@ mod tests {
     }
 
     #[test]
-    fn field_errors_display_field_and_message() {
+    fn field_errors_display_the_message_alone() {
         let error = FieldError {
-            field: "body",
-            message: "the body is empty".into(),
+            field: field::BODY,
+            message: "The body is empty.".into(),
         };
-        assert_eq!(error.to_string(), "body: the body is empty");
+        assert_eq!(error.to_string(), "The body is empty.");
+        assert_eq!(
+            serde_json::to_value(&error).unwrap(),
+            serde_json::json!({ "field": "body", "message": "The body is empty." })
+        );
+    }
+
+    #[test]
+    fn every_message_is_a_sentence_of_its_own() {
+        let mut bad_claim = claim(-1, 0, 0);
+        bad_claim.account = "X".into();
+        let ops: Vec<Operation> = vec![
+            Vote::new("A", "", "", 0).into(),
+            Comment {
+                title: "Re".into(),
+                body: String::new(),
+                json_metadata: "{".into(),
+                parent_author: "b".into(),
+                ..reply()
+            }
+            .into(),
+            comment_options(vec![beneficiary("Bob", 0)]).into(),
+            custom(&["x"], &[], &"i".repeat(40), "{").into(),
+            bad_claim.into(),
+        ];
+        for op in ops {
+            for error in check(&op).unwrap_err() {
+                let message = &error.message;
+                assert!(
+                    message.starts_with(char::is_uppercase) && message.ends_with('.'),
+                    "{}: {message}",
+                    error.field
+                );
+                assert!(!message.starts_with(error.field), "{message}");
+            }
+        }
+    }
+
+    #[test]
+    fn operation_fields_a_form_sends_use_the_form_s_keys() {
+        let mut op = comment_options(vec![beneficiary("bob", 0)]);
+        op.percent_hbd = 10001;
+        op.max_accepted_payout = Asset::new(-1, Symbol::Hbd);
+        let fields: Vec<_> = refusals(op).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["maxAcceptedPayout", "percentHbd", "beneficiaries"]);
+    }
+
+    #[test]
+    fn sentences_and_what_follows_a_colon() {
+        assert_eq!(sentence("the body is empty".into()), "The body is empty.");
+        assert_eq!(
+            sentence("at most 8 (this one has 9)".into()),
+            "At most 8 (this one has 9)."
+        );
+        assert_eq!(sentence("Done.".into()), "Done.");
+        assert_eq!(lower_first("A vote weight"), "a vote weight");
+        assert_eq!(lower_first("HBD only"), "HBD only");
     }
 }

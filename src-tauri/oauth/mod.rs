@@ -1,8 +1,9 @@
 //! OAuth with Hivesigner-style providers: authorize URLs and pending attempts, the redirect
-//! parser, the loopback listener, and the token endpoint calls.
+//! parser, the loopback listener, the provider calls, and the wire dialects they speak.
 
 pub mod authorize;
 pub mod callback;
 pub mod loopback;
+pub mod protocol;
 pub mod statement;
 pub mod token;

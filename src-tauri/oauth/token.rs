@@ -1,23 +1,24 @@
-//! Calls to the provider: code exchange, refresh, `/api/me` and revoke, with the providers'
-//! response shapes and error bodies.
+//! Calls to the provider: code exchange, refresh, `/api/me`, revoke and broadcast, each built
+//! by the provider's dialect (`oauth/protocol/`), with the response shapes and error bodies
+//! both dialects share; and how a call failed, before it is put into words.
 //!
 //! These are direct reqwest calls, not the oauth2 crate's token exchange, on purpose:
 //! Hivesigner's token response has no `token_type` (oauth2's standard response type will not
 //! parse it), its body must carry `client_secret` and nothing in an `Authorization` header (the
 //! server reads a header token first), and SteemLogin wants a form body with its own fields.
-//! A custom oauth2 response type with `AuthType::RequestBody` would still need all of that
-//! special-cased; one small function per call says it exactly. The oauth2 crate builds the
-//! authorize URL and the state (see `authorize.rs`). No call follows HTTP redirects.
+//! The oauth2 crate builds the authorize URL and the state (see `authorize.rs`). No call
+//! follows HTTP redirects.
 
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::clock::UnixSeconds;
 use crate::error::Error;
-use crate::provider::{Protocol, Provider};
+use crate::oauth::protocol::dialect;
+use crate::provider::Provider;
 use crate::redact::redact;
 
 /// Hivesigner's (and Steemconnect's) token lifetime: 7 days.
@@ -67,14 +68,7 @@ pub struct Me {
     pub scope: Vec<String>,
 }
 
-/// The app's credentials, sent in the request body.
-#[derive(Clone, Copy)]
-pub struct ClientCredentials<'a> {
-    /// The app's account name.
-    pub client_id: &'a str,
-    /// The secret the app owner chose.
-    pub client_secret: &'a SecretString,
-}
+pub use crate::oauth::protocol::ClientCredentials;
 
 /// How a call failed, before it is put into words for the person.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,21 +200,8 @@ impl TokenClient {
         client: ClientCredentials<'_>,
         code: &SecretString,
     ) -> Result<TokenGrant, CallError> {
-        let code = code.expose_secret();
-        let secret = client.client_secret.expose_secret();
         let request = self.http.post(provider.token_endpoint());
-        let request = match provider.protocol() {
-            Protocol::Hivesigner => request.json(&serde_json::json!({
-                "code": code,
-                "client_secret": secret,
-            })),
-            Protocol::SteemconnectV2 => request.form(&[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("client_id", client.client_id),
-                ("client_secret", secret),
-            ]),
-        };
+        let request = dialect(provider.protocol()).exchange(request, client, code);
         grant_from(send(request).await?)
     }
 
@@ -233,21 +214,8 @@ impl TokenClient {
         refresh_token: &SecretString,
         scope: &str,
     ) -> Result<TokenGrant, CallError> {
-        let refresh_token = refresh_token.expose_secret();
-        let secret = client.client_secret.expose_secret();
         let request = self.http.post(provider.token_endpoint());
-        let request = match provider.protocol() {
-            Protocol::Hivesigner => request.json(&serde_json::json!({
-                "refresh_token": refresh_token,
-                "client_secret": secret,
-            })),
-            Protocol::SteemconnectV2 => request.form(&[
-                ("refresh_token", refresh_token),
-                ("client_id", client.client_id),
-                ("client_secret", secret),
-                ("scope", scope),
-            ]),
-        };
+        let request = dialect(provider.protocol()).refresh(request, client, refresh_token, scope);
         grant_from(send(request).await?)
     }
 
@@ -257,7 +225,8 @@ impl TokenClient {
         provider: &Provider,
         access_token: &SecretString,
     ) -> Result<Me, CallError> {
-        let request = self.authorized(self.http.post(provider.me_endpoint()), access_token);
+        let request = self.http.post(provider.me_endpoint());
+        let request = dialect(provider.protocol()).with_token(request, access_token);
         let answer: MeAnswer = send(request).await?;
         let scope = answer
             .scope
@@ -270,37 +239,28 @@ impl TokenClient {
 
     /// Tells the provider to revoke the access token. On Hivesigner this changes nothing (the
     /// real revocation is removing the app's posting authority), but it is the polite call.
-    ///
-    /// The token goes in the `Authorization` header, raw, as the official SDK sends it: that
-    /// is where Hivesigner reads it (it never reads a field named `token`; without the header
-    /// the answer is 401 "The token has invalid role"). The `{"token": ...}` body is kept: it
-    /// is harmless on Hivesigner, and Steemconnect v2 / SteemLogin read it.
     pub async fn revoke(
         &self,
         provider: &Provider,
         access_token: &SecretString,
     ) -> Result<(), CallError> {
-        let request = self
-            .http
-            .post(provider.revoke_endpoint())
-            .json(&serde_json::json!({ "token": access_token.expose_secret() }));
-        let request = self.authorized(request, access_token);
+        let request = self.http.post(provider.revoke_endpoint());
+        let request = dialect(provider.protocol()).revoke(request, access_token);
         let _: serde_json::Value = send(request).await?;
         Ok(())
     }
 
-    /// Adds the access token the way the official SDKs send it: the raw token, no scheme.
-    pub fn authorized(
+    /// Broadcasts one transaction's `operations` with `access_token`, and returns the answer
+    /// as it came (the caller tells a lost answer from a refusal).
+    pub async fn broadcast(
         &self,
-        request: reqwest::RequestBuilder,
+        provider: &Provider,
         access_token: &SecretString,
-    ) -> reqwest::RequestBuilder {
-        request.header(reqwest::header::AUTHORIZATION, access_token.expose_secret())
-    }
-
-    /// The underlying client, for other provider API calls (broadcast).
-    pub fn http(&self) -> &reqwest::Client {
-        &self.http
+        operations: &[serde_json::Value],
+    ) -> Result<RawAnswer, CallError> {
+        let request = self.http.post(provider.broadcast_endpoint());
+        let request = dialect(provider.protocol()).broadcast(request, access_token, operations);
+        fetch(request).await
     }
 }
 

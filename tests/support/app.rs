@@ -7,15 +7,23 @@
 //!
 //! Adding an end-to-end test: `let app = AppSession::start().await;`, drive `app.client`,
 //! then `app.stop().await`. Hold [`exclusive`] for the whole test: the app is single-instance.
+//! [`app_with_fake_provider`] starts the usual pair: a fake Hivesigner with an app, and the
+//! window with that app registered. Wait for anything with [`poll_until`].
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use fake_hivesigner::{FakeConfig, FakeHivesigner};
 use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
 use tempfile::TempDir;
+
+use super::deck::SECRET;
 
 /// The built app under test.
 pub const APP_BINARY: &str = env!("CARGO_BIN_EXE_authdeck");
@@ -28,6 +36,94 @@ pub const BROWSER_STAND_IN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/s
 
 /// How long a window or an element may take to appear.
 pub const UI_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How often [`poll_until`] looks again.
+const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Runs `check` until it gives `Some`, every 100 ms for up to `timeout`, and returns its value;
+/// panics naming `what` (what was awaited) when `timeout` passes first.
+pub async fn poll_until<T, Fut>(what: &str, timeout: Duration, mut check: impl FnMut() -> Fut) -> T
+where
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        if Instant::now() >= deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}
+
+/// The latest state a wait saw; when the wait panics, it is written to stderr, which the test's
+/// failure report shows.
+#[derive(Default)]
+pub struct LastSeen(Mutex<Option<String>>);
+
+impl LastSeen {
+    /// Remembers `seen` in place of what was seen before.
+    pub fn set(&self, seen: impl Into<String>) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(seen.into());
+    }
+}
+
+impl Drop for LastSeen {
+    fn drop(&mut self) {
+        let seen = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let (true, Some(seen)) = (std::thread::panicking(), seen.as_ref()) {
+            eprintln!("last seen: {seen}");
+        }
+    }
+}
+
+/// A fake Hivesigner started with `config`, with the app `client_id` registered (client secret
+/// [`SECRET`]) for `redirect_uris`.
+pub async fn fake_provider(
+    config: FakeConfig,
+    client_id: &str,
+    redirect_uris: &[&str],
+) -> FakeHivesigner {
+    let fake = FakeHivesigner::start(config).await;
+    fake.register_app(client_id, SECRET, redirect_uris);
+    fake
+}
+
+/// The app with a fake provider: [`fake_provider`] with `client_id` registered for the
+/// loopback redirect, the window started through [`AppSession::start_with_browser`] with
+/// `env`, and the app registered in it through `register_app` (a Hivesigner-compatible
+/// server at the fake, posting with refresh tokens, [`SECRET`]). Returns the fake, the window
+/// and `register_app`'s reply.
+pub async fn app_with_fake_provider(
+    config: FakeConfig,
+    client_id: &str,
+    env: &[(&str, &str)],
+) -> (FakeHivesigner, AppSession, Value) {
+    let fake = fake_provider(config, client_id, &["http://127.0.0.1/callback"]).await;
+    let app = AppSession::start_with_browser(env).await;
+    let registered = app
+        .invoke(
+            "register_app",
+            json!({ "input": {
+                "preset": "hivesigner_compatible",
+                "baseUrl": fake.base_url(),
+                "clientId": client_id,
+                "scopes": ["posting", "offline"],
+                "clientSecret": SECRET,
+            }}),
+        )
+        .await
+        .unwrap();
+    (fake, app, registered)
+}
 
 static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -55,6 +151,21 @@ impl AppSession {
     /// Starts the app with fresh data directories and `extra` environment variables.
     pub async fn start_with_env(extra: HashMap<String, String>) -> Self {
         Self::start_prepared(extra, |_| {}).await
+    }
+
+    /// Starts the app with the browser stand-in as the person's browser (it approves on the
+    /// consent page and delivers the redirect, launching [`APP_BINARY`] for a deep link), and
+    /// `env` added.
+    pub async fn start_with_browser(env: &[(&str, &str)]) -> Self {
+        let mut vars = HashMap::from([
+            ("BROWSER".into(), BROWSER_STAND_IN.into()),
+            ("AUTHDECK_APP".into(), APP_BINARY.into()),
+        ]);
+        vars.extend(
+            env.iter()
+                .map(|(key, value)| (key.to_string(), value.to_string())),
+        );
+        Self::start_with_env(vars).await
     }
 
     /// Like [`Self::start_with_env`], after `prepare` ran on the app's data directory (the
@@ -179,14 +290,17 @@ impl AppSession {
 
     /// Clicks the displayed element matching `css` (found again if the page replaced it).
     pub async fn click(&self, css: &str) {
-        let deadline = Instant::now() + UI_TIMEOUT;
-        loop {
+        let last_error = LastSeen::default();
+        poll_until(&format!("a click on '{css}'"), UI_TIMEOUT, || async {
             match self.element(css).await.click().await {
-                Ok(()) => return,
-                Err(err) if Instant::now() > deadline => panic!("click {css}: {err:?}"),
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                Ok(()) => Some(()),
+                Err(err) => {
+                    last_error.set(format!("click {css}: {err:?}"));
+                    None
+                }
             }
-        }
+        })
+        .await
     }
 
     /// Types `text` into the element matching `css` (after clearing it).
@@ -213,24 +327,21 @@ impl AppSession {
 
     /// Waits for a displayed element matching `css`.
     pub async fn element(&self, css: &str) -> fantoccini::elements::Element {
-        let deadline = Instant::now() + UI_TIMEOUT;
-        while Instant::now() < deadline {
-            if let Ok(elements) = self.client.find_all(Locator::Css(css)).await {
-                for element in elements {
-                    if element.is_displayed().await.unwrap_or(false) {
-                        return element;
-                    }
+        poll_until(&format!("a displayed '{css}'"), UI_TIMEOUT, || async {
+            for element in self.client.find_all(Locator::Css(css)).await.ok()? {
+                if element.is_displayed().await.unwrap_or(false) {
+                    return Some(element);
                 }
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("no displayed '{css}' within {UI_TIMEOUT:?}");
+            None
+        })
+        .await
     }
 
     /// Waits until no element matching `css` contains `needle`.
     pub async fn wait_until_gone(&self, css: &str, needle: &str) {
-        let deadline = Instant::now() + UI_TIMEOUT;
-        while Instant::now() < deadline {
+        let what = format!("no '{css}' to contain {needle:?}");
+        poll_until(&what, UI_TIMEOUT, || async {
             let mut present = false;
             for element in self
                 .client
@@ -240,12 +351,9 @@ impl AppSession {
             {
                 present |= element.text().await.is_ok_and(|text| text.contains(needle));
             }
-            if !present {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("'{css}' still contains {needle:?} after {UI_TIMEOUT:?}");
+            (!present).then_some(())
+        })
+        .await
     }
 
     /// Every file under the app's data directory (registry, logs), as `(path, bytes)`.
@@ -267,22 +375,20 @@ impl AppSession {
 
     /// Waits until an element matching `css` contains `needle`, and returns its text.
     pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
-        let deadline = Instant::now() + UI_TIMEOUT;
-        let mut last = String::new();
-        while Instant::now() < deadline {
-            if let Ok(elements) = self.client.find_all(Locator::Css(css)).await {
-                for element in elements {
-                    if let Ok(text) = element.text().await {
-                        if text.contains(needle) {
-                            return text;
-                        }
-                        last = text;
+        let last = LastSeen::default();
+        let what = format!("a '{css}' containing {needle:?}");
+        poll_until(&what, UI_TIMEOUT, || async {
+            for element in self.client.find_all(Locator::Css(css)).await.ok()? {
+                if let Ok(text) = element.text().await {
+                    if text.contains(needle) {
+                        return Some(text);
                     }
+                    last.set(format!("text {text:?}"));
                 }
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("no '{css}' contained {needle:?} within {UI_TIMEOUT:?}; last text seen: {last:?}");
+            None
+        })
+        .await
     }
 
     /// Closes the window, then ends tauri-driver.

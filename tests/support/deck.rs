@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use authdeck::accounts::AccountId;
-use authdeck::catalog::{AccountView, AppView};
+use authdeck::accounts::AccountView;
+use authdeck::catalog::AppView;
 use authdeck::chain::NodeList;
 use authdeck::clock::{Clock, ManualClock, SystemClock};
 use authdeck::error::Error;
@@ -17,11 +18,9 @@ use authdeck::service::{Authdeck, Parts, Settings};
 use authdeck::vault::{KeyringStore, Vault};
 use tempfile::TempDir;
 
-use super::fake_hivesigner::{
-    consent, Consent, Dialect, FakeConfig, FakeHivesigner, RedirectRules,
-};
-use super::fake_node::FakeNode;
 use super::keyring;
+use fake_hivesigner::node::FakeNode;
+use fake_hivesigner::{consent, Consent, Dialect, FakeConfig, FakeHivesigner, RedirectRules};
 
 /// The client secret the fake and the app share in these tests.
 pub const SECRET: &str = "correct-horse-battery-staple";
@@ -136,6 +135,7 @@ impl Deck {
             "clientSecret": secret,
         });
         self.core
+            .catalog()
             .register_app(serde_json::from_value(input).unwrap())
             .await
             .expect("the app registers")
@@ -169,6 +169,7 @@ impl Deck {
     pub async fn consent_redirect(&self, app: &AppView) -> String {
         let started = self
             .core
+            .sign_ins()
             .start_sign_in(app.id)
             .await
             .expect("sign-in starts");
@@ -180,7 +181,7 @@ impl Deck {
     /// Signs `app` in through the deep-link path and returns the account.
     pub async fn sign_in(&self, app: &AppView) -> Result<AccountView, Error> {
         let redirect = self.consent_redirect(app).await;
-        self.core.complete_sign_in(&redirect).await
+        self.core.sign_ins().complete_sign_in(&redirect).await
     }
 
     /// Signs the app `app_id` in again and returns the account's id.
@@ -188,7 +189,7 @@ impl Deck {
         &self,
         app_id: authdeck::apps::AppId,
     ) -> authdeck::accounts::AccountId {
-        let app = self.core.app_view(app_id).unwrap();
+        let app = self.core.catalog().app_view(app_id).unwrap();
         self.sign_in(&app).await.unwrap().account.id
     }
 

@@ -3,6 +3,4 @@
 
 pub mod app;
 pub mod deck;
-pub mod fake_hivesigner;
-pub mod fake_node;
 pub mod keyring;

@@ -1,4 +1,4 @@
-//! "A valid access token for account X": the one place that reads tokens for use.
+//! [`Tokens`]: "a valid access token for account X", the ONLY reader of account tokens.
 //!
 //! It refreshes a token that is within its margin of expiry, once per account however many
 //! callers ask at the same moment (each account has one async lock; whoever holds it refreshes,
@@ -13,7 +13,7 @@
 //! [`FIRST_BACKOFF_SECONDS`] to [`MAX_BACKOFF_SECONDS`]) a still-valid token is handed out at
 //! once without another try. A refused grant stays refused until the account signs in again.
 //! Broadcast answers feed health too ([`ProviderSeen`]), and accounts whose provider was
-//! unreachable are checked again by themselves ([`Authdeck::recheck_unreachable`]).
+//! unreachable are checked again by themselves ([`Tokens::recheck_unreachable`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -21,13 +21,13 @@ use std::sync::{Arc, Mutex};
 use secrecy::SecretString;
 use tokio::sync::Mutex as AsyncMutex;
 
-use crate::accounts::{Account, AccountId, Health};
+use crate::accounts::{Account, AccountId, Health, NewAccount};
 use crate::apps::{App, Flow};
 use crate::clock::UnixSeconds;
 use crate::error::{Error, Result};
 use crate::events::AppEvent;
 use crate::oauth::token::{CallError, ClientCredentials, TokenGrant};
-use crate::service::Authdeck;
+use crate::shared::Shared;
 use crate::vault::{self, AccountSecrets};
 
 /// The first wait after a failed refresh or an unreachable provider; doubled after each
@@ -38,7 +38,7 @@ pub const MAX_BACKOFF_SECONDS: i64 = 15 * 60;
 
 /// What a slot keeps: the tokens as last read, and the last failure while it counts.
 #[derive(Default)]
-pub(crate) struct SlotState {
+struct SlotState {
     secrets: Option<AccountSecrets>,
     failure: Option<Failure>,
 }
@@ -118,8 +118,15 @@ type Slot = Arc<AsyncMutex<SlotState>>;
 
 /// Per-account locks, each guarding the account's tokens as last read from the keyring.
 #[derive(Default)]
-pub struct Sessions {
+struct Sessions {
     slots: Mutex<HashMap<AccountId, Slot>>,
+}
+
+/// Account tokens: per-account slots, single-flight refresh with shared failures, the
+/// background refresher and the health checker. Nothing else reads account tokens.
+pub struct Tokens {
+    shared: Shared,
+    sessions: Sessions,
 }
 
 impl Sessions {
@@ -152,7 +159,15 @@ pub fn due_for_refresh(
     now >= expires_at - margin.min(lifetime / 4)
 }
 
-impl Authdeck {
+impl Tokens {
+    /// The token service over `shared`.
+    pub fn new(shared: Shared) -> Self {
+        Self {
+            shared,
+            sessions: Sessions::default(),
+        }
+    }
+
     /// A valid access token for `id`, refreshed first if it is near expiry. Everything that
     /// needs a token calls this; nothing else reads tokens.
     pub async fn access_token(&self, id: AccountId) -> Result<SecretString> {
@@ -161,7 +176,7 @@ impl Authdeck {
 
     /// Refreshes `id`'s token now (the window's "refresh now"), whatever its expiry.
     pub async fn refresh_now(&self, id: AccountId) -> Result<()> {
-        let account = self.registry.account(id)?;
+        let account = self.shared.registry.account(id)?;
         if account.flow == Flow::Implicit {
             return Err(Error::NeedsSignIn {
                 reason: "this account signed in without refresh (implicit flow)".into(),
@@ -170,51 +185,80 @@ impl Authdeck {
         self.token(id, true).await.map(|_| ())
     }
 
-    /// Stores the tokens of a fresh sign-in, waiting for any refresh of the same account.
-    pub(crate) async fn store_signed_in_tokens(
+    /// Keeps the tokens of a completed sign-in of `new` to `app`, then records the account
+    /// with `record` (the registry row): the keyring first, so no account row ever points at
+    /// missing tokens. An account already known waits for any refresh of it; for a new one whose
+    /// row cannot be recorded, the tokens are deleted again. Returns the account's id.
+    pub async fn keep_signed_in(
         &self,
-        id: AccountId,
-        key: &str,
-        secrets: AccountSecrets,
-    ) -> Result<()> {
+        app: &App,
+        new: &NewAccount,
+        grant: TokenGrant,
+        record: impl FnOnce() -> Result<AccountId>,
+    ) -> Result<AccountId> {
+        let key = vault::account_key(&app.provider, &app.client_id, &new.username);
+        let secrets = AccountSecrets {
+            access_token: grant.access_token,
+            refresh_token: grant.refresh_token,
+            issued_at: new.issued_at,
+            expires_at: new.expires_at,
+        };
+        let registry = &self.shared.registry;
+        let Some(id) = registry.find_account(app.id, &new.username)? else {
+            self.shared.vault.store_account(&key, &secrets).await?;
+            let recorded = record();
+            if recorded.is_err() {
+                let _ = self.shared.vault.delete(&key).await;
+            }
+            return recorded;
+        };
         let slot = self.sessions.slot(id);
         let mut state = slot.lock().await;
-        self.vault.store_account(key, &secrets).await?;
+        self.shared.vault.store_account(&key, &secrets).await?;
         *state = SlotState {
             secrets: Some(secrets),
             failure: None,
         };
-        Ok(())
+        record()
     }
 
-    /// Waits until no refresh of `id` is in flight and keeps others out while the guard
-    /// lives, so a removal cannot race a refresh that would write the tokens back.
-    pub(crate) async fn hold_session(
-        &self,
-        id: AccountId,
-    ) -> tokio::sync::OwnedMutexGuard<SlotState> {
-        self.sessions.slot(id).lock_owned().await
-    }
-
-    /// Forgets the cached tokens of a removed account.
-    pub(crate) fn forget_session(&self, id: AccountId) {
-        self.sessions.forget(id);
+    /// Ends the custody of `account`'s tokens: waits for any refresh of it, asks the provider
+    /// to revoke the stored access token (a best effort: a provider that is down does not keep
+    /// the tokens here), deletes the keyring entry and forgets the slot. Returns whether the
+    /// provider confirmed the revoke.
+    pub async fn revoke_and_wipe(&self, account: &Account, app: &App) -> Result<bool> {
+        let slot = self.sessions.slot(account.id);
+        let _no_refresh_meanwhile = slot.lock().await;
+        let key = vault::account_key(&app.provider, &app.client_id, &account.username);
+        let revoked = match self.shared.vault.account(&key).await? {
+            Some(secrets) => self
+                .shared
+                .provider_calls
+                .revoke(&app.provider, &secrets.access_token)
+                .await
+                .inspect_err(|err| tracing::warn!(account = account.id.0, "revoke failed: {err:?}"))
+                .is_ok(),
+            None => false,
+        };
+        self.shared.vault.delete(&key).await?;
+        self.sessions.forget(account.id);
+        Ok(revoked)
     }
 
     async fn token(&self, id: AccountId, force: bool) -> Result<SecretString> {
         let slot = self.sessions.slot(id);
         let mut state = slot.lock().await;
-        let account = self.registry.account(id)?;
-        let app = self.registry.app(account.app_id)?;
+        let account = self.shared.registry.account(id)?;
+        let app = self.shared.registry.app(account.app_id)?;
         let key = vault::account_key(&app.provider, &app.client_id, &account.username);
         if state.secrets.is_none() {
-            state.secrets = self.vault.account(&key).await?;
+            state.secrets = self.shared.vault.account(&key).await?;
         }
         let Some(current) = state.secrets.clone() else {
             return Err(self.needs_sign_in(&account, "no tokens are stored for it"));
         };
-        let now = self.clock.now();
-        let margin = self.settings.refresh_margin.as_secs() as i64;
+        let now = self.shared.clock.now();
+        let margin = self.shared.settings.refresh_margin.as_secs() as i64;
         if !force && !due_for_refresh(current.issued_at, current.expires_at, now, margin) {
             return Ok(current.access_token);
         }
@@ -246,7 +290,7 @@ impl Authdeck {
         let tries = if still_valid && !force {
             1
         } else {
-            self.settings.retry_attempts
+            self.shared.settings.retry_attempts
         };
         let refreshed = match self.refresh_with_retries(&app, &refresh_token, tries).await {
             Ok(grant) if grant.username != account.username => Err(Error::AccountMismatch {
@@ -265,17 +309,18 @@ impl Authdeck {
                 };
                 // The keyring first: the old tokens are replaced only once the new are safe.
                 // If that fails the old tokens stay in use (the provider keeps honouring them).
-                if let Err(err) = self.vault.store_account(&key, &new).await {
+                if let Err(err) = self.shared.vault.store_account(&key, &new).await {
                     self.set_health(&account, Health::Fresh, Some(&err.message()));
                     return Err(err);
                 }
-                self.registry
+                self.shared
+                    .registry
                     .record_refresh(id, new.issued_at, new.expires_at)?;
                 *state = SlotState {
                     secrets: Some(new.clone()),
                     failure: None,
                 };
-                self.emit(AppEvent::AccountsChanged);
+                self.shared.emit(AppEvent::AccountsChanged);
                 tracing::info!(account = id.0, "refreshed the access token");
                 Ok(new.access_token)
             }
@@ -304,7 +349,7 @@ impl Authdeck {
 
     /// Records what a broadcast learned: a token the provider took clears an earlier
     /// failure; a refused token needs a sign-in; an unreachable provider is checked again
-    /// later by [`Authdeck::recheck_unreachable`].
+    /// later by [`Tokens::recheck_unreachable`].
     pub async fn record_provider_answer(&self, id: AccountId, seen: ProviderSeen) {
         self.note_answer(id, seen, false).await;
     }
@@ -312,12 +357,12 @@ impl Authdeck {
     /// [`Self::record_provider_answer`]; `settles_refresh`: the answer also ends a failed
     /// refresh's back-off (the health checker asked the provider itself).
     async fn note_answer(&self, id: AccountId, seen: ProviderSeen, settles_refresh: bool) {
-        let Ok(account) = self.registry.account(id) else {
+        let Ok(account) = self.shared.registry.account(id) else {
             return;
         };
         let slot = self.sessions.slot(id);
         let mut state = slot.lock().await;
-        let now = self.clock.now();
+        let now = self.shared.clock.now();
         match seen {
             // The token works; a failed refresh still backs off until a refresh succeeds.
             ProviderSeen::Accepted => {
@@ -341,7 +386,7 @@ impl Authdeck {
     /// back-off is over, is asked about again (a refresh when due, else `/api/me` with its
     /// token); health follows the answer. Returns how many accounts were asked about.
     pub async fn recheck_unreachable(&self) -> usize {
-        let accounts = match self.registry.accounts() {
+        let accounts = match self.shared.registry.accounts() {
             Ok(accounts) => accounts,
             Err(err) => {
                 tracing::warn!("the health checker could not list accounts: {err}");
@@ -364,8 +409,8 @@ impl Authdeck {
 
     /// Asks the provider about `account` unless its back-off lasts; `true` when it asked.
     async fn probe(&self, account: &Account) -> bool {
-        let now = self.clock.now();
-        let margin = self.settings.refresh_margin.as_secs() as i64;
+        let now = self.shared.clock.now();
+        let margin = self.shared.settings.refresh_margin.as_secs() as i64;
         let slot = self.sessions.slot(account.id);
         let state = slot.lock().await;
         if state.failure.as_ref().is_some_and(|f| now < f.retry_at) {
@@ -376,11 +421,11 @@ impl Authdeck {
         let current = match current {
             Some(current) => current,
             None => {
-                let Ok(app) = self.registry.app(account.app_id) else {
+                let Ok(app) = self.shared.registry.app(account.app_id) else {
                     return false;
                 };
                 let key = vault::account_key(&app.provider, &app.client_id, &account.username);
-                match self.vault.account(&key).await {
+                match self.shared.vault.account(&key).await {
                     Ok(Some(secrets)) => secrets,
                     _ => return false,
                 }
@@ -390,10 +435,11 @@ impl Authdeck {
             let _ = self.token(account.id, false).await;
             return true;
         }
-        let Ok(app) = self.registry.app(account.app_id) else {
+        let Ok(app) = self.shared.registry.app(account.app_id) else {
             return false;
         };
         let seen = match self
+            .shared
             .provider_calls
             .me(&app.provider, &current.access_token)
             .await
@@ -431,16 +477,17 @@ impl Authdeck {
         refresh_token: &SecretString,
         tries: u32,
     ) -> Result<TokenGrant> {
-        let secret = self.app_secret(app).await?;
+        let secret = self.shared.vault.client_secret(app).await?;
         let credentials = ClientCredentials {
             client_id: &app.client_id,
             client_secret: &secret,
         };
         let scope = app.scopes.request_string();
-        let mut delay = self.settings.retry_first_delay;
+        let mut delay = self.shared.settings.retry_first_delay;
         let mut tried = 1;
         loop {
             let result = self
+                .shared
                 .provider_calls
                 .refresh(&app.provider, credentials, refresh_token, &scope)
                 .await;
@@ -467,8 +514,8 @@ impl Authdeck {
     }
 
     fn set_health(&self, account: &Account, health: Health, detail: Option<&str>) {
-        match self.registry.set_health(account.id, health, detail) {
-            Ok(()) => self.emit(AppEvent::AccountsChanged),
+        match self.shared.registry.set_health(account.id, health, detail) {
+            Ok(()) => self.shared.emit(AppEvent::AccountsChanged),
             Err(err) => tracing::warn!(account = account.id.0, "could not record health: {err}"),
         }
     }
@@ -476,15 +523,15 @@ impl Authdeck {
     /// One pass of the background refresher: refreshes code-flow accounts near expiry and
     /// marks implicit accounts whose sign-in ran out. Returns how many were refreshed.
     pub async fn refresh_due_accounts(&self) -> usize {
-        let accounts = match self.registry.accounts() {
+        let accounts = match self.shared.registry.accounts() {
             Ok(accounts) => accounts,
             Err(err) => {
                 tracing::warn!("the refresher could not list accounts: {err}");
                 return 0;
             }
         };
-        let now = self.clock.now();
-        let margin = self.settings.refresh_margin.as_secs() as i64;
+        let now = self.shared.clock.now();
+        let margin = self.shared.settings.refresh_margin.as_secs() as i64;
         let mut refreshed = 0;
         for account in accounts.iter().filter(|a| a.health != Health::NeedsSignIn) {
             let due = due_for_refresh(account.issued_at, account.expires_at, now, margin);
@@ -511,7 +558,7 @@ impl Authdeck {
             if refreshed > 0 {
                 tracing::info!(refreshed, "background refresh pass");
             }
-            tokio::time::sleep(self.settings.refresh_interval).await;
+            tokio::time::sleep(self.shared.settings.refresh_interval).await;
         }
     }
 }

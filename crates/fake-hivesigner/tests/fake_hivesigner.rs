@@ -1,20 +1,18 @@
-//! The fake Hivesigner (tests/support/fake_hivesigner.rs) over real HTTP: it must behave as
+//! The fake Hivesigner (this crate) over real HTTP: it must behave as
 //! shared/docs/hivesigner-protocol.md says, or the client tests built on it prove nothing.
-
-mod support;
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use reqwest::header::{AUTHORIZATION, LOCATION};
-use reqwest::{Client, StatusCode};
-use serde_json::{json, Value};
-use support::fake_hivesigner::{
+use fake_hivesigner::{
     consent, Consent, Dialect, Endpoint, Failure, FakeConfig, FakeHivesigner, RedirectRules,
     TokenKind, DEFAULT_EXPIRES_IN, POSTING_OPERATIONS, TOKEN_PREFIX,
 };
+use reqwest::header::{AUTHORIZATION, LOCATION};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
 
 const APP: &str = "myapp";
 const SECRET: &str = "app-secret";
@@ -975,41 +973,6 @@ async fn the_token_endpoint_reads_grants_where_every_route_does() {
     // A field named `token` is no grant.
     let (status, body) = post_token(&fake, json!({"token": code, "client_secret": SECRET})).await;
     assert_eq!((status, body), (StatusCode::UNAUTHORIZED, invalid_role()));
-}
-
-#[tokio::test]
-async fn the_client_revokes_at_the_fake_with_the_authorization_header() {
-    use authdeck::oauth::token::TokenClient;
-    use authdeck::provider::{Preset, Provider};
-    use secrecy::SecretString;
-
-    let fake = fake().await;
-    let token = fake.mint_token(TokenKind::Posting, APP, "alice");
-    let provider = Provider::new(Preset::HivesignerCompatible, Some(&fake.base_url())).unwrap();
-    let client = TokenClient::new(Duration::from_secs(10)).unwrap();
-    let access = SecretString::from(token.clone());
-    client.revoke(&provider, &access).await.expect("revoked");
-    assert_eq!(fake.count(Endpoint::Revoke), 1);
-    // A token the fake never issued is refused, as by the real server.
-    let forged = SecretString::from(format!("{TOKEN_PREFIX}forged"));
-    let refused = client.revoke(&provider, &forged).await.unwrap_err();
-    assert!(
-        matches!(&refused, authdeck::oauth::token::CallError::Refused { status: 401, error, .. } if error == "invalid_grant"),
-        "{refused:?}"
-    );
-
-    // SteemLogin's dialect keeps working with the same call.
-    let steem = steemconnect().await;
-    let token = steem.mint_token(TokenKind::Posting, APP, "alice");
-    let provider = Provider::new(Preset::SteemconnectCompatible, Some(&steem.base_url())).unwrap();
-    client
-        .revoke(&provider, &SecretString::from(token.clone()))
-        .await
-        .expect("revoked on steemconnect");
-    assert_eq!(
-        me(&steem, &token).await,
-        (StatusCode::UNAUTHORIZED, invalid_role())
-    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,7 +17,6 @@
 //! `-32601` error. Knobs: [`FakeNode::set_down`] (HTTP 502), [`FakeNode::fail_next`] (a JSON-RPC
 //! internal error), [`FakeNode::percent_as_string`]. The server stops when its [`FakeNode`] is
 //! dropped.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
