@@ -9,6 +9,7 @@
 
 mod support;
 
+use authdeck::accounts::AccountId;
 use authdeck::activity::{ActivityEntry, ActivityFilter, Outcome};
 use authdeck::broadcast::{Outgoing, SETTLE_SECONDS};
 use authdeck::error::Error;
@@ -38,6 +39,11 @@ fn outgoing(kind: &str, operations: Vec<Value>) -> Outgoing {
     }
 }
 
+/// Broadcasts `outgoing` from account `id` through `deck`'s core.
+async fn send(deck: &Deck, id: AccountId, outgoing: Outgoing) -> Result<ActivityEntry, Error> {
+    deck.core.broadcaster().send(id, outgoing).await
+}
+
 fn open_failures(deck: &Deck) -> Vec<ActivityEntry> {
     deck.core
         .broadcaster()
@@ -54,10 +60,7 @@ async fn a_lost_answer_may_have_been_sent_and_the_chain_check_resolves_it() {
     let (deck, ids) = Deck::with_accounts("onceapp", &["alice"]).await;
     deck.fake
         .fail_next(Endpoint::Broadcast, Failure::LoseAnswer);
-    let lost = deck
-        .core
-        .broadcaster()
-        .send(ids[0], outgoing("vote", vec![vote("alice")]))
+    let lost = send(&deck, ids[0], outgoing("vote", vec![vote("alice")]))
         .await
         .unwrap();
     let Outcome::Unknown { code, message, .. } = &lost.outcome else {
@@ -121,28 +124,19 @@ async fn a_fresh_send_of_what_the_chain_already_has_sends_nothing() {
     let (deck, ids) = Deck::with_accounts("onceapp", &["alice"]).await;
     deck.fake
         .fail_next(Endpoint::Broadcast, Failure::LoseAnswer);
-    let lost = deck
-        .core
-        .broadcaster()
-        .send(ids[0], outgoing("comment", vec![reply("alice")]))
+    let lost = send(&deck, ids[0], outgoing("comment", vec![reply("alice")]))
         .await
         .unwrap();
     assert!(matches!(lost.outcome, Outcome::Unknown { .. }), "{lost:?}");
 
     // The person prepares the same reply again at once: refused, it may still land.
-    let soon = deck
-        .core
-        .broadcaster()
-        .send(ids[0], outgoing("comment", vec![reply("alice")]))
+    let soon = send(&deck, ids[0], outgoing("comment", vec![reply("alice")]))
         .await
         .unwrap_err();
     assert_eq!(soon.code(), "too_soon_to_tell");
 
     deck.clock.advance(SETTLE_SECONDS + 1);
-    let again = deck
-        .core
-        .broadcaster()
-        .send(ids[0], outgoing("comment", vec![reply("alice")]))
+    let again = send(&deck, ids[0], outgoing("comment", vec![reply("alice")]))
         .await
         .unwrap();
     assert_eq!(
@@ -169,10 +163,7 @@ async fn an_unreadable_answer_is_checked_and_resent_only_when_the_chain_lacks_it
     // A 200 whose body cannot be read (the fake did not broadcast it).
     deck.fake
         .fail_next(Endpoint::Broadcast, Failure::GarbageJson);
-    let lost = deck
-        .core
-        .broadcaster()
-        .send(ids[0], outgoing("vote", vec![vote("alice")]))
+    let lost = send(&deck, ids[0], outgoing("vote", vec![vote("alice")]))
         .await
         .unwrap();
     assert!(matches!(lost.outcome, Outcome::Unknown { .. }), "{lost:?}");
@@ -239,10 +230,7 @@ async fn a_retry_never_goes_out_from_a_new_account_that_replaced_a_removed_one()
     let (deck, ids) = Deck::with_accounts("onceapp", &["alice"]).await;
     deck.fake
         .fail_next(Endpoint::Broadcast, Failure::NodeFailure);
-    let failed = deck
-        .core
-        .broadcaster()
-        .send(ids[0], outgoing("vote", vec![vote("alice")]))
+    let failed = send(&deck, ids[0], outgoing("vote", vec![vote("alice")]))
         .await
         .unwrap();
     assert!(matches!(failed.outcome, Outcome::Failed { .. }));
@@ -281,10 +269,7 @@ async fn a_retry_never_goes_out_from_a_new_account_that_replaced_a_removed_one()
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn operations_naming_another_account_are_refused_before_sending() {
     let (deck, ids) = Deck::with_accounts("onceapp", &["alice", "carol"]).await;
-    let err = deck
-        .core
-        .broadcaster()
-        .send(ids[0], outgoing("vote", vec![vote("carol")]))
+    let err = send(&deck, ids[0], outgoing("vote", vec![vote("carol")]))
         .await
         .unwrap_err();
     assert_eq!(

@@ -37,15 +37,7 @@ fn assert_nothing_stored(deck: &Deck) {
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn code_flow_through_the_loopback_listener() {
     let deck = Deck::start(FakeConfig::default()).await;
-    let app = deck
-        .register(
-            "loopapp",
-            Some(SECRET),
-            &["posting", "offline"],
-            "loopback",
-            &["http://127.0.0.1/callback"],
-        )
-        .await;
+    let app = deck.loopback_app("loopapp").await;
     let started = deck.core.sign_ins().start_sign_in(app.id).await.unwrap();
     assert!(started.redirect_uri.starts_with("http://127.0.0.1:"));
     assert!(started.redirect_uri.ends_with("/callback"));
@@ -369,15 +361,7 @@ async fn a_denied_consent_times_out_and_closes_the_listener() {
         },
     )
     .await;
-    let app = deck
-        .register(
-            "denyapp",
-            Some(SECRET),
-            &["posting", "offline"],
-            "loopback",
-            &["http://127.0.0.1/callback"],
-        )
-        .await;
+    let app = deck.loopback_app("denyapp").await;
     let started = deck.core.sign_ins().start_sign_in(app.id).await.unwrap();
     assert_eq!(consent(&started.authorize_url).await, None);
     tokio::time::sleep(Duration::from_millis(900)).await;
@@ -503,15 +487,7 @@ async fn a_pasted_deep_link_completes_the_sign_in_once() {
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_pasted_loopback_address_completes_the_sign_in_and_closes_the_listener() {
     let deck = Deck::start(FakeConfig::default()).await;
-    let app = deck
-        .register(
-            "pasteloop",
-            Some(SECRET),
-            &["posting", "offline"],
-            "loopback",
-            &["http://127.0.0.1/callback"],
-        )
-        .await;
+    let app = deck.loopback_app("pasteloop").await;
     let started = deck.core.sign_ins().start_sign_in(app.id).await.unwrap();
     let redirect = consent(&started.authorize_url).await.unwrap();
     assert!(redirect.starts_with(&started.redirect_uri), "{redirect}");

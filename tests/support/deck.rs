@@ -153,6 +153,18 @@ impl Deck {
         .await
     }
 
+    /// A code-flow app using the loopback listener, registered with the right secret.
+    pub async fn loopback_app(&self, client_id: &str) -> AppView {
+        self.register(
+            client_id,
+            Some(SECRET),
+            &["posting", "offline"],
+            "loopback",
+            &["http://127.0.0.1/callback"],
+        )
+        .await
+    }
+
     /// An implicit-flow app (posting, no refresh) using the deep link, without a secret.
     pub async fn implicit_app(&self, client_id: &str) -> AppView {
         self.register(
