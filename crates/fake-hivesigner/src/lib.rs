@@ -17,17 +17,21 @@
 //! Modules: `tokens` (statements, minting, kinds), `state` (the shared state and knobs),
 //! `errors` (refusals and their answers), `authorize` and `pages` (the authorize flow
 //! and its HTML pages), `token_endpoint`, `me`, `broadcast`, `routes` (the router and
-//! where each route reads the token), and [`node`], a fake Hive API node.
+//! where each route reads the token), and [`node`], a fake Hive API node; [`oauth2`], a
+//! strict fake OAuth 2.0 / OpenID Connect server, and [`token_site`], a fake "apps tab"
+//! token site, for the next provider kinds.
 
 mod authorize;
 mod broadcast;
 mod errors;
 mod me;
 pub mod node;
+pub mod oauth2;
 mod pages;
 mod routes;
 mod state;
 mod token_endpoint;
+pub mod token_site;
 mod tokens;
 
 use std::net::SocketAddr;

@@ -1,0 +1,372 @@
+//! A strict fake OAuth 2.0 / OpenID Connect authorization server over real HTTP: this module
+//! owns the public handle [`FakeOAuth2`], its configuration and the types the tests name.
+//!
+//! It behaves as a certified server does: RFC 6749 (codes, refresh, 5.2 errors), RFC 7636
+//! (PKCE S256 required for public clients, `plain` refused), RFC 8414 and OpenID discovery
+//! for an issuer with a path, RFC 9207 `iss` on every authorization response, RFC 7009
+//! revocation, RFC 6750 bearer use at userinfo, RFC 8252 loopback redirects on any port.
+//!
+//! ```ignore
+//! let fake = FakeOAuth2::start(OAuth2Config::default()).await;
+//! fake.register_client("app", Client::public(&["http://127.0.0.1/callback"]));
+//! let url = fake.authorize_url(&[("client_id", "app"), ("response_type", "code"), ...]);
+//! ```
+//!
+//! Modules: `grants` (state), `routes` (router, paths and failures), `answers` (error
+//! answers), `client_auth`, `discovery`, `authorize`, `token`, `revoke`, `userinfo`.
+
+mod answers;
+mod authorize;
+mod client_auth;
+mod discovery;
+mod grants;
+mod revoke;
+mod routes;
+mod token;
+mod userinfo;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use url::Url;
+
+pub use crate::Consent;
+
+use grants::Shared;
+
+/// The generic `error_description` of every `invalid_grant`, whatever the cause.
+pub const INVALID_GRANT_DESCRIPTION: &str =
+    "The provided authorization grant is invalid, expired, revoked, or was issued to another client.";
+
+/// How a confidential client may authenticate at the token and revocation endpoints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// `Authorization: Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 2.3.1).
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the form body.
+    ClientSecretPost,
+}
+
+impl AuthMethod {
+    /// The name discovery documents use.
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthMethod::ClientSecretBasic => "client_secret_basic",
+            AuthMethod::ClientSecretPost => "client_secret_post",
+        }
+    }
+}
+
+/// A registered client.
+#[derive(Clone, Debug)]
+pub struct Client {
+    /// `None`: a public client (no authentication, PKCE required).
+    pub secret: Option<String>,
+    /// The methods a confidential client may use (ignored for public clients).
+    pub auth_methods: Vec<AuthMethod>,
+    /// Exact redirect URIs; a loopback `http://127.0.0.1/...` or `http://[::1]/...` one
+    /// matches any port (RFC 8252 7.3).
+    pub redirect_uris: Vec<String>,
+    /// A native app: custom-scheme redirect URIs are allowed only for these.
+    pub native: bool,
+}
+
+impl Client {
+    /// A public client with these redirect URIs.
+    pub fn public(redirect_uris: &[&str]) -> Self {
+        Self {
+            secret: None,
+            auth_methods: Vec::new(),
+            redirect_uris: redirect_uris.iter().map(|uri| uri.to_string()).collect(),
+            native: false,
+        }
+    }
+
+    /// A confidential client with a secret, the auth methods it may use and redirect URIs.
+    pub fn confidential(secret: &str, methods: &[AuthMethod], redirect_uris: &[&str]) -> Self {
+        Self {
+            secret: Some(secret.into()),
+            auth_methods: methods.to_vec(),
+            ..Self::public(redirect_uris)
+        }
+    }
+
+    /// Marks the client native (custom schemes allowed).
+    pub fn native(mut self) -> Self {
+        self.native = true;
+        self
+    }
+}
+
+/// The endpoints the fake counts, records and can make fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// Either discovery document.
+    Discovery,
+    /// `GET {issuer}/authorize`.
+    Authorize,
+    /// `POST {issuer}/token`.
+    Token,
+    /// `POST {issuer}/revoke`.
+    Revoke,
+    /// `GET {issuer}/userinfo`.
+    Userinfo,
+}
+
+/// A one-shot failure queued with [`FakeOAuth2::fail_next`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// 500 with an RFC 6749 `server_error` body.
+    ServerError,
+    /// Answer normally after this delay (make it longer than the client's timeout).
+    Delay(Duration),
+    /// 200 with a body that is not JSON.
+    Garbage,
+}
+
+/// The last request an endpoint received (secrets included: it is a fake).
+#[derive(Clone, Debug, Default)]
+pub struct Recorded {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// Header names (lowercase) and values, in order.
+    pub headers: Vec<(String, String)>,
+    /// The query (GET) or form body (POST) fields, in order.
+    pub fields: Vec<(String, String)>,
+}
+
+impl Recorded {
+    /// The first header with this (lowercase) name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The first field with this name.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// How to start the fake. `Default`: issuer path `/realms/test`, auto-approve as `alice`,
+/// one-hour tokens, `Bearer`, `expires_in` sent, revocation advertised, no trailing slashes,
+/// the previous access token revoked on refresh, 127.0.0.1 on a free port.
+#[derive(Clone, Debug)]
+pub struct OAuth2Config {
+    /// The issuer's path (`"/realms/test"`), or `""` for an issuer without a path.
+    pub issuer_path: String,
+    /// What the user does at the authorize endpoint (`Page` answers a 200 page, no redirect).
+    pub consent: Consent,
+    /// Access token lifetime in test-clock seconds.
+    pub expires_in: u64,
+    /// Leave `expires_in` out of token responses.
+    pub omit_expires_in: bool,
+    /// Answer `token_type: "bearer"` instead of `"Bearer"`.
+    pub lowercase_token_type: bool,
+    /// Advertise and serve the revocation endpoint.
+    pub revocation_endpoint: bool,
+    /// Token and revocation endpoints at `.../token/` and `.../revoke/`; the slashless POST
+    /// gets a 301 to them.
+    pub trailing_slash: bool,
+    /// A refresh revokes the access tokens issued before it in the grant.
+    pub revoke_previous_access: bool,
+    /// Where to listen.
+    pub bind: SocketAddr,
+}
+
+impl Default for OAuth2Config {
+    fn default() -> Self {
+        Self {
+            issuer_path: "/realms/test".into(),
+            consent: Consent::AutoApprove {
+                user: "alice".into(),
+            },
+            expires_in: 3600,
+            omit_expires_in: false,
+            lowercase_token_type: false,
+            revocation_endpoint: true,
+            trailing_slash: false,
+            revoke_previous_access: true,
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
+/// A running fake OAuth 2.0 server; it stops when the handle is dropped.
+pub struct FakeOAuth2 {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    trailing_slash: bool,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl FakeOAuth2 {
+    /// Starts the fake; panics when it cannot bind (a test set-up failure).
+    pub async fn start(config: OAuth2Config) -> Self {
+        Self::try_start(config)
+            .await
+            .expect("the fake OAuth 2.0 server binds its address")
+    }
+
+    /// Starts the fake, or says why it could not bind.
+    pub async fn try_start(config: OAuth2Config) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(config.bind).await?;
+        let addr = listener.local_addr()?;
+        let issuer = format!("http://{addr}{}", config.issuer_path);
+        let trailing_slash = config.trailing_slash;
+        let app = routes::router(&config, &issuer);
+        let shared = Arc::new(Shared::new(issuer, config));
+        let app = app.with_state(Arc::clone(&shared));
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let until_dropped = async {
+                let _ = stopped.await;
+            };
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(until_dropped)
+                .await;
+        });
+        Ok(Self {
+            shared,
+            addr,
+            trailing_slash,
+            _shutdown: shutdown,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The issuer identifier (`http://127.0.0.1:PORT/realms/test`).
+    pub fn issuer(&self) -> String {
+        self.shared.issuer.clone()
+    }
+
+    /// RFC 8414's metadata URL: the well-known segment inserted before the issuer's path.
+    pub fn rfc8414_metadata_url(&self) -> String {
+        let path = self.shared.inner().knobs.issuer_path.clone();
+        format!(
+            "{}/.well-known/oauth-authorization-server{path}",
+            self.base_url()
+        )
+    }
+
+    /// OpenID Connect discovery's URL: the well-known segment appended to the issuer.
+    pub fn openid_configuration_url(&self) -> String {
+        format!("{}/.well-known/openid-configuration", self.issuer())
+    }
+
+    /// The token endpoint as advertised (with the trailing slash when that knob is on).
+    pub fn token_endpoint(&self) -> String {
+        routes::endpoint_url(&self.issuer(), "token", self.trailing_slash)
+    }
+
+    /// The revocation endpoint as advertised.
+    pub fn revocation_endpoint(&self) -> String {
+        routes::endpoint_url(&self.issuer(), "revoke", self.trailing_slash)
+    }
+
+    /// The userinfo endpoint.
+    pub fn userinfo_endpoint(&self) -> String {
+        format!("{}/userinfo", self.issuer())
+    }
+
+    /// `{issuer}/authorize?` with these query parameters, percent-encoded.
+    pub fn authorize_url(&self, params: &[(&str, &str)]) -> String {
+        let mut url = Url::parse(&format!("{}/authorize", self.issuer())).expect("a URL");
+        url.query_pairs_mut().extend_pairs(params);
+        url.into()
+    }
+
+    /// Registers (or replaces) a client.
+    pub fn register_client(&self, client_id: &str, client: Client) {
+        self.shared.inner().clients.insert(client_id.into(), client);
+    }
+
+    /// Sets what the user does at the authorize endpoint from now on.
+    pub fn set_consent(&self, consent: Consent) {
+        self.shared.inner().knobs.consent = consent;
+    }
+
+    /// Sets the lifetime of access tokens issued from now on.
+    pub fn set_expires_in(&self, secs: u64) {
+        self.shared.inner().knobs.expires_in = secs;
+    }
+
+    /// Turns revoking the previous access token on refresh on or off.
+    pub fn set_revoke_previous_access(&self, on: bool) {
+        self.shared.inner().knobs.revoke_previous_access = on;
+    }
+
+    /// Advances the test clock: tokens and codes expire by it.
+    pub fn advance(&self, secs: u64) {
+        self.shared.inner().clock += secs;
+    }
+
+    /// Queues a failure for the next request to `endpoint` (failures queue per endpoint).
+    pub fn fail_next(&self, endpoint: Endpoint, failure: Failure) {
+        let mut inner = self.shared.inner();
+        inner
+            .failures
+            .entry(endpoint)
+            .or_default()
+            .push_back(failure);
+    }
+
+    /// How many requests `endpoint` has received, failed ones included.
+    pub fn calls(&self, endpoint: Endpoint) -> usize {
+        self.shared
+            .inner()
+            .counts
+            .get(&endpoint)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The last request `endpoint` received.
+    pub fn last_request(&self, endpoint: Endpoint) -> Option<Recorded> {
+        self.shared.inner().last.get(&endpoint).cloned()
+    }
+
+    /// How many grants are alive (approved and neither revoked nor killed by reuse).
+    pub fn grants_alive(&self) -> usize {
+        self.shared
+            .inner()
+            .grants
+            .values()
+            .filter(|g| g.alive)
+            .count()
+    }
+
+    /// Requests at the token or revocation endpoint with a method other than POST (a client
+    /// that followed the 301 and turned its POST into a GET).
+    pub fn wrong_method_calls(&self) -> usize {
+        self.shared.inner().wrong_method
+    }
+
+    /// Every grant in the order approved: `(client_id, user, scope, alive)`.
+    pub fn grants(&self) -> Vec<(String, String, String, bool)> {
+        let inner = self.shared.inner();
+        let mut grants: Vec<_> = inner.grants.iter().collect();
+        grants.sort_unstable_by_key(|(id, _)| **id);
+        grants
+            .into_iter()
+            .map(|(_, g)| {
+                (
+                    g.client_id.clone(),
+                    g.user.clone(),
+                    g.scope.clone(),
+                    g.alive,
+                )
+            })
+            .collect()
+    }
+}
