@@ -29,6 +29,7 @@ pub mod node;
 pub mod oauth2;
 mod pages;
 mod routes;
+mod serve;
 mod state;
 mod token_endpoint;
 pub mod token_site;
@@ -129,7 +130,7 @@ pub struct FakeHivesigner {
     shared: Arc<Shared>,
     addr: SocketAddr,
     /// Dropping it (with the handle) ends the server.
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _shutdown: crate::serve::Stop,
 }
 
 impl FakeHivesigner {
@@ -145,16 +146,8 @@ impl FakeHivesigner {
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(config));
-        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = router(Arc::clone(&shared));
-        tokio::spawn(async move {
-            let until_dropped = async {
-                let _ = stopped.await;
-            };
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(until_dropped)
-                .await;
-        });
+        let shutdown = crate::serve::in_background(listener, app);
         Ok(Self {
             shared,
             addr,

@@ -42,7 +42,7 @@ pub struct FakeNode {
     shared: Arc<Shared>,
     addr: SocketAddr,
     /// Dropping it (with the handle) ends the server.
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _shutdown: crate::serve::Stop,
 }
 
 impl FakeNode {
@@ -53,18 +53,10 @@ impl FakeNode {
             .expect("the fake node binds 127.0.0.1");
         let addr = listener.local_addr().expect("the fake node has an address");
         let shared = Arc::new(Shared::default());
-        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = Router::new()
             .route("/", post(rpc))
             .with_state(Arc::clone(&shared));
-        tokio::spawn(async move {
-            let until_dropped = async {
-                let _ = stopped.await;
-            };
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(until_dropped)
-                .await;
-        });
+        let shutdown = crate::serve::in_background(listener, app);
         FakeNode {
             shared,
             addr,

@@ -113,7 +113,7 @@ fn new_token() -> String {
 pub struct FakeTokenSite {
     shared: Arc<Shared>,
     addr: SocketAddr,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _shutdown: crate::serve::Stop,
 }
 
 impl FakeTokenSite {
@@ -144,15 +144,7 @@ impl FakeTokenSite {
             .route("/unread", get(unread))
             .route("/settings/apps", get(settings_page))
             .with_state(Arc::clone(&shared));
-        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let until_dropped = async {
-                let _ = stopped.await;
-            };
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(until_dropped)
-                .await;
-        });
+        let shutdown = crate::serve::in_background(listener, app);
         Self {
             shared,
             addr,

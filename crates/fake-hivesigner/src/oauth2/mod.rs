@@ -203,7 +203,7 @@ pub struct FakeOAuth2 {
     shared: Arc<Shared>,
     addr: SocketAddr,
     trailing_slash: bool,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _shutdown: crate::serve::Stop,
 }
 
 impl FakeOAuth2 {
@@ -223,15 +223,7 @@ impl FakeOAuth2 {
         let app = routes::router(&config, &issuer);
         let shared = Arc::new(Shared::new(issuer, config));
         let app = app.with_state(Arc::clone(&shared));
-        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let until_dropped = async {
-                let _ = stopped.await;
-            };
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(until_dropped)
-                .await;
-        });
+        let shutdown = crate::serve::in_background(listener, app);
         Ok(Self {
             shared,
             addr,
