@@ -109,13 +109,6 @@ pub struct ActivityEntry {
     pub resolved_by: Option<ActivityId>,
 }
 
-impl ActivityEntry {
-    /// Still needs the person: failed or unknown, and not sent since.
-    pub fn is_open_failure(&self) -> bool {
-        !self.outcome.reached_chain() && self.resolved_by.is_none()
-    }
-}
-
 /// One account's result in a batch: its log entry, or why nothing was sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

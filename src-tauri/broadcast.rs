@@ -111,7 +111,7 @@ impl Broadcaster {
     }
 
     /// The read-only API node client of `chain`.
-    pub fn chain_nodes(&self, chain: Chain) -> &ChainClient {
+    fn chain_nodes(&self, chain: Chain) -> &ChainClient {
         match chain {
             Chain::Hive => &self.nodes[0],
             Chain::Steem => &self.nodes[1],
