@@ -12,6 +12,10 @@ if [ "${1:-}" != --inside-session ]; then
   exec scripts/session.sh scripts/test.sh --inside-session
 fi
 
+# A full run builds three sets of dependencies (lints, the bundle, the test feature) and
+# two dozen test binaries: incremental caches would only add gigabytes that no rerun uses.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 step() { printf '\n== %s\n' "$*"; }
 step "formatting (cargo fmt --check)"
 cargo fmt --all -- --check
@@ -21,3 +25,6 @@ step "the .deb bundle (tauri build --debug --bundles deb)"
 tauri build --debug --bundles deb --ci
 step "tests (unit, integration, end-to-end in the real window)"
 cargo test --workspace --all-targets -- --include-ignored
+
+step "disk used by the build (target/)"
+du -sh target
