@@ -71,7 +71,7 @@ async fn signed_in_core(
         fake.set_consent(Consent::AutoApprove {
             user: format!("voter{index:03}"),
         });
-        let started = core.sign_ins().start_sign_in(app.id).await.unwrap();
+        let started = core.sign_ins().start_sign_in(app.id, None).await.unwrap();
         let redirect = consent(&started.authorize_url).await.unwrap();
         ids.push(
             core.sign_ins()

@@ -70,8 +70,9 @@ pub struct Account {
     pub flow: Flow,
     /// When the current access token was obtained.
     pub issued_at: UnixSeconds,
-    /// When it stops being used.
-    pub expires_at: UnixSeconds,
+    /// When it stops being used; `None` when the provider gave no expiry (the token is used
+    /// until the provider refuses it).
+    pub expires_at: Option<UnixSeconds>,
     /// How its tokens are doing.
     pub health: Health,
     /// What went wrong last, in plain words (for needs sign-in / unreachable).
@@ -93,8 +94,8 @@ pub struct NewAccount {
     pub flow: Flow,
     /// When the token was obtained.
     pub issued_at: UnixSeconds,
-    /// When it stops being used.
-    pub expires_at: UnixSeconds,
+    /// When it stops being used; `None` for "no expiry given".
+    pub expires_at: Option<UnixSeconds>,
 }
 
 /// An account, for the window: the registry's account plus its app's names, as one flat object.
@@ -108,6 +109,10 @@ pub struct AccountView {
     pub app_client_id: String,
     /// The provider, in words.
     pub provider_label: &'static str,
+    /// The provider's kind: `hivesigner`, `steemconnect`, `oauth2` or `token_site`.
+    pub provider_kind: &'static str,
+    /// Whether the account can vote and post (a Hivesigner or SteemLogin account).
+    pub broadcasts: bool,
 }
 
 impl AccountView {
@@ -117,6 +122,8 @@ impl AccountView {
             account,
             app_client_id: app.client_id.clone(),
             provider_label: app.provider.preset().label(),
+            provider_kind: app.provider.protocol().id(),
+            broadcasts: app.provider.protocol().broadcasts(),
         }
     }
 }

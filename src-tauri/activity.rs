@@ -8,6 +8,9 @@ use serde::Serialize;
 use crate::accounts::AccountId;
 use crate::clock::UnixSeconds;
 
+/// The kind of an API console request's entry (the others are operation names).
+pub const API_REQUEST_KIND: &str = "api_request";
+
 /// An entry's id.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,

@@ -111,10 +111,12 @@ impl Broadcaster {
     }
 
     /// The read-only API node client of `chain`.
-    fn chain_nodes(&self, chain: Chain) -> &ChainClient {
+    /// The nodes of `chain`: a provider without one signs nothing, and its entries are read
+    /// on Hive's (none are ever written).
+    fn chain_nodes(&self, chain: Option<Chain>) -> &ChainClient {
         match chain {
-            Chain::Hive => &self.nodes[0],
-            Chain::Steem => &self.nodes[1],
+            Some(Chain::Steem) => &self.nodes[1],
+            Some(Chain::Hive) | None => &self.nodes[0],
         }
     }
 
@@ -442,7 +444,7 @@ pub fn chain_advice(description: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::apps::{Access, RedirectMode, Scopes};
+    use crate::apps::{Access, AppScopes, RedirectMode, Scopes};
     use crate::provider::{Preset, Provider};
 
     fn app() -> App {
@@ -450,10 +452,10 @@ mod tests {
             id: crate::apps::AppId(1),
             provider: Provider::new(Preset::Hivesigner, None).unwrap(),
             client_id: "myapp".into(),
-            scopes: Scopes {
+            scopes: AppScopes::Signer(Scopes {
                 access: Access::Posting,
                 offline: true,
-            },
+            }),
             redirect: RedirectMode::Loopback,
             secret_set: true,
         }

@@ -10,6 +10,7 @@ const COMMANDS: &[&str] = &[
     "start_sign_in",
     "cancel_sign_in",
     "paste_redirect",
+    "add_personal_token",
     "refresh_account",
     "remove_account",
     "open_provider_page",
@@ -22,6 +23,9 @@ const COMMANDS: &[&str] = &[
     "list_activity",
     "prepare_retry",
     "open_external_link",
+    "send_api_request",
+    "list_recent_requests",
+    "list_api_targets",
 ];
 
 fn main() {

@@ -9,9 +9,13 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 
 use crate::accounts::{AccountId, AccountView};
-use crate::apps::{App, AppId, AppInput, Flow, RedirectMode};
+use crate::apps::{App, AppId, AppInput, Flow, KindContext, RedirectMode};
 use crate::error::{field, Error, Result};
 use crate::events::AppEvent;
+use crate::oauth::discovery;
+use crate::provider::{
+    OAuth2Settings, Preset, Protocol, ServerMetadata, TokenSiteSettings, SANDBOX_TOKEN_SITE_PORT,
+};
 use crate::shared::Shared;
 use crate::tokens::Tokens;
 use crate::vault;
@@ -31,17 +35,25 @@ pub struct AppView {
     /// The app's account name.
     pub client_id: String,
     /// The scopes it asks for.
-    pub scopes: Vec<&'static str>,
+    pub scopes: Vec<String>,
     /// Code (refresh) or implicit.
     pub flow: Flow,
     /// Loopback or custom scheme.
     pub redirect_mode: RedirectMode,
-    /// The redirect URI to register at the provider.
-    pub redirect_uri_to_register: &'static str,
+    /// The redirect URI to register at the provider (a token site's fixed port included).
+    pub redirect_uri_to_register: String,
     /// Whether a client secret is stored (never the secret itself).
     pub secret_set: bool,
     /// How many accounts authorized it.
     pub account_count: usize,
+    /// The provider's kind: `hivesigner`, `steemconnect`, `oauth2` or `token_site`.
+    pub kind: &'static str,
+    /// Whether the sign-in is protected by a `state` (a token site sends none back).
+    pub state_protected: bool,
+    /// An OAuth 2.0 server's endpoints and client authentication, as used.
+    pub oauth2: Option<OAuth2Settings>,
+    /// A token site's settings.
+    pub token_site: Option<TokenSiteSettings>,
 }
 
 /// What removing an account did, and where to finish the job.
@@ -52,8 +64,10 @@ pub struct RemovedAccount {
     pub username: String,
     /// Whether the provider accepted the revoke call (on Hivesigner it changes nothing).
     pub revoked_at_provider: bool,
-    /// The page where the user removes the app's authority on chain: the real revocation.
-    pub authority_removal_page: String,
+    /// The page where the person takes the app's access away at the provider: the on-chain
+    /// authority (Hivesigner, SteemLogin), a token site's apps page; none for an OAuth 2.0
+    /// server, where the revocation is the real one.
+    pub authority_removal_page: Option<String>,
 }
 
 /// What removing an app did.
@@ -74,11 +88,15 @@ fn app_view(app: &App, account_count: usize) -> AppView {
         base_url: app.provider.base_url().to_owned(),
         client_id: app.client_id.clone(),
         scopes: app.scopes.names(),
-        flow: app.scopes.flow(),
+        flow: app.flow(),
         redirect_mode: app.redirect,
-        redirect_uri_to_register: app.redirect.registered_uri(),
+        redirect_uri_to_register: app.registered_redirect_uri(),
         secret_set: app.secret_set,
         account_count,
+        kind: app.provider.protocol().id(),
+        state_protected: app.provider.token_site().is_none(),
+        oauth2: app.provider.oauth2().cloned(),
+        token_site: app.provider.token_site().cloned(),
     }
 }
 
@@ -104,7 +122,8 @@ impl Catalog {
     /// Registers an app. Its secret, if given, goes to the keyring before the app is recorded
     /// (and is removed again if recording fails).
     pub async fn register_app(&self, input: AppInput) -> Result<AppView> {
-        let valid = input.validate_registration()?;
+        let context = self.kind_context(&input, None).await?;
+        let valid = input.validate_registration(context)?;
         if self
             .shared
             .registry
@@ -140,8 +159,12 @@ impl Catalog {
     /// identify the app and its keyring entries, so they cannot change: remove and re-add.
     pub async fn update_app(&self, id: AppId, input: AppInput) -> Result<AppView> {
         let app = self.shared.registry.app(id)?;
-        let valid = input.validate()?;
-        if valid.provider != app.provider || valid.client_id != app.client_id {
+        let input = keep_stored_oauth2(input, &app);
+        let context = self.kind_context(&input, Some(&app)).await?;
+        let valid = input.validate_with(context)?;
+        let same_provider = valid.provider.preset() == app.provider.preset()
+            && valid.provider.base_url() == app.provider.base_url();
+        if !same_provider || valid.client_id != app.client_id {
             return Err(Error::invalid(
                 field::CLIENT_ID,
                 "The provider and client id identify the app and cannot change; remove the app and register it again.",
@@ -157,6 +180,34 @@ impl Catalog {
             .update_app(id, &valid, self.shared.clock.now())?;
         self.shared.emit(AppEvent::AccountsChanged);
         self.app_view(id)
+    }
+
+    /// What registering or editing `input` needs from outside the form: an OAuth 2.0
+    /// server's metadata (discovered unless its endpoints are entered by hand), a token site's
+    /// loopback port (kept from `existing`, the sandbox's registered one, or a free port chosen
+    /// now, once for the app).
+    async fn kind_context(&self, input: &AppInput, existing: Option<&App>) -> Result<KindContext> {
+        let stored = existing.and_then(|app| Some((app, app.provider.oauth2()?)));
+        let metadata = match (input.issuer_to_discover()?, stored) {
+            // An edit keeps the endpoints in use unless new ones are entered.
+            (Some(_), Some((app, settings))) => Some(stored_metadata(app, settings)),
+            (Some(issuer), None) => {
+                Some(discovery::discover(self.shared.provider_calls.http(), &issuer).await?)
+            }
+            (None, _) => None,
+        };
+        let loopback_port = match input.preset()? {
+            preset if preset.protocol() != Protocol::TokenSite => None,
+            _ if existing.and_then(|app| app.provider.token_site()).is_some() => existing
+                .and_then(|app| app.provider.token_site())
+                .map(|site| site.loopback_port),
+            Preset::LocalTokenSiteSandbox => Some(SANDBOX_TOKEN_SITE_PORT),
+            _ => Some(free_loopback_port()?),
+        };
+        Ok(KindContext {
+            metadata,
+            loopback_port,
+        })
     }
 
     /// Removes an app: each of its accounts as [`Self::remove_account`] does, then its secret,
@@ -242,7 +293,7 @@ impl Catalog {
             authority_removal_page: app
                 .provider
                 .authority_removal_page(&app.client_id)
-                .to_string(),
+                .map(|page| page.to_string()),
         })
     }
 
@@ -315,6 +366,13 @@ impl Catalog {
         };
         let page = url::Url::parse(url).map_err(|_| refused())?;
         let registered = self.shared.registry.apps()?;
+        // A token site's apps page may sit outside its base path.
+        if registered
+            .iter()
+            .any(|app| app.provider.authority_removal_page(&app.client_id).as_ref() == Some(&page))
+        {
+            return Ok(page);
+        }
         let removed = self
             .removed_providers
             .lock()
@@ -348,5 +406,49 @@ impl Catalog {
             .filter(|account| account.app_id == app_id)
             .map(|account| account.id)
             .collect())
+    }
+}
+
+/// A free port on 127.0.0.1, chosen once for a token site app: the OS picks one, and the
+/// listener lets it go at once (the sign-in binds it again while it waits).
+fn free_loopback_port() -> Result<u16> {
+    let listener =
+        std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).map_err(|err| {
+            Error::LoopbackUnavailable {
+                detail: err.to_string(),
+            }
+        })?;
+    listener
+        .local_addr()
+        .map(|addr| addr.port())
+        .map_err(|err| Error::LoopbackUnavailable {
+            detail: err.to_string(),
+        })
+}
+
+/// An edit of an OAuth 2.0 app that leaves the client authentication on "automatic" keeps the
+/// one in use (a stored secret is not sent with the form again).
+fn keep_stored_oauth2(mut input: AppInput, app: &App) -> AppInput {
+    let automatic = input
+        .client_auth
+        .as_deref()
+        .is_none_or(|id| id.trim().is_empty());
+    if let (true, Some(settings)) = (automatic, app.provider.oauth2()) {
+        input.client_auth = Some(settings.client_auth.id().to_owned());
+    }
+    input
+}
+
+/// The endpoints and rules an OAuth 2.0 app uses, as metadata an edit validates against.
+fn stored_metadata(app: &App, settings: &OAuth2Settings) -> ServerMetadata {
+    ServerMetadata {
+        issuer: app.provider.base_url().to_owned(),
+        authorization_endpoint: settings.authorize.clone(),
+        token_endpoint: settings.token.clone(),
+        revocation_endpoint: settings.revocation.clone(),
+        userinfo_endpoint: Some(settings.userinfo.clone()),
+        token_endpoint_auth_methods_supported: Vec::new(),
+        authorization_response_iss_parameter_supported: settings.iss_required,
+        code_challenge_methods_supported: Vec::new(),
     }
 }

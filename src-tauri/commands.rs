@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use secrecy::SecretString;
 use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
@@ -41,6 +42,7 @@ pub struct PresetView {
     id: &'static str,
     label: &'static str,
     fixed_base_url: Option<&'static str>,
+    kind: &'static str,
 }
 
 /// A started sign-in, and whether the system browser opened.
@@ -67,6 +69,7 @@ pub fn list_presets() -> Vec<PresetView> {
             id: preset.id(),
             label: preset.label(),
             fixed_base_url: preset.fixed_base_url(),
+            kind: preset.protocol().id(),
         })
         .collect()
 }
@@ -105,14 +108,19 @@ pub fn list_accounts(state: State<'_, CoreState>) -> Reply<Vec<AccountView>> {
     core(&state)?.catalog().list_accounts()
 }
 
-/// Starts a sign-in and opens the consent page in the system browser.
+/// Starts a sign-in (for `account_id` when an account signs in again) and opens the consent
+/// page in the system browser.
 #[tauri::command]
 pub async fn start_sign_in<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, CoreState>,
     app_id: AppId,
+    account_id: Option<AccountId>,
 ) -> Reply<SignInReply> {
-    let started = core(&state)?.sign_ins().start_sign_in(app_id).await?;
+    let started = core(&state)?
+        .sign_ins()
+        .start_sign_in(app_id, account_id)
+        .await?;
     let browser_opened = match app
         .opener()
         .open_url(started.authorize_url.clone(), None::<&str>)
@@ -254,4 +262,43 @@ fn open_in_browser<R: Runtime>(app: &AppHandle<R>, url: &str) -> Reply<()> {
 #[tauri::command]
 pub async fn paste_redirect(state: State<'_, CoreState>, address: String) -> Reply<AccountView> {
     core(&state)?.sign_ins().complete_pasted(&address).await
+}
+
+/// Adds a token site account from a personal access token the site sent the person; the
+/// token goes to the keyring and never comes back to the window.
+#[tauri::command]
+pub async fn add_personal_token(
+    state: State<'_, CoreState>,
+    app_id: AppId,
+    token: SecretString,
+) -> Reply<AccountView> {
+    core(&state)?
+        .sign_ins()
+        .add_personal_token(app_id, token)
+        .await
+}
+
+/// The accounts the API console can send from, each with its API base and how its token
+/// rides (in words; never the token).
+#[tauri::command]
+pub fn list_api_targets(state: State<'_, CoreState>) -> Reply<Vec<crate::console::ApiTarget>> {
+    core(&state)?.console().targets()
+}
+
+/// Sends one API console request to the account's own provider with its fresh token, added
+/// in Rust; replies with the answer (redacted), or a field error when nothing was sent.
+#[tauri::command]
+pub async fn send_api_request(
+    state: State<'_, CoreState>,
+    request: crate::console::ApiRequest,
+) -> Reply<crate::console::ApiReply> {
+    core(&state)?.console().send(request).await
+}
+
+/// This session's API console requests, newest first, for a re-run.
+#[tauri::command]
+pub fn list_recent_requests(
+    state: State<'_, CoreState>,
+) -> Reply<Vec<crate::console::RecentRequest>> {
+    Ok(core(&state)?.console().recent())
 }

@@ -201,7 +201,7 @@ impl Drafts {
             .ok();
         let mut items = Vec::new();
         for id in &request.account_ids {
-            let (username, chain) = self.signer(*id)?;
+            let (username, chain) = self.signer(*id, field::ACCOUNT_IDS)?;
             let Some(post) = &post else { continue };
             let vote = Operation::from(Vote::new(
                 &username,
@@ -216,7 +216,7 @@ impl Drafts {
 
     /// Checks a post or a reply and keeps it as a draft.
     pub fn prepare_post(&self, request: &PostRequest) -> Result<DraftView> {
-        let (username, chain) = self.signer(request.account_id)?;
+        let (username, chain) = self.signer(request.account_id, field::ACCOUNT_ID)?;
         let now = self.shared.clock.now();
         let mut problems = Vec::new();
         let comment = match request
@@ -276,6 +276,12 @@ impl Drafts {
     /// and nothing is drafted.
     pub async fn prepare_retry(&self, id: ActivityId) -> Result<DraftView> {
         let entry = self.shared.registry.activity_entry(id)?;
+        if entry.kind == crate::activity::API_REQUEST_KIND {
+            return Err(Error::invalid(
+                field::ACTIVITY_ID,
+                "This is an API console request, not a broadcast: re-run it from the Requests view.",
+            ));
+        }
         if entry.outcome.reached_chain() {
             return Err(Error::invalid(
                 field::ACTIVITY_ID,
@@ -344,10 +350,22 @@ impl Drafts {
         Ok((account, app))
     }
 
-    fn signer(&self, id: AccountId) -> Result<(String, Chain)> {
+    /// The account's name and chain; an account of a kind that signs no blockchain
+    /// operations (an OAuth 2.0 server, a token site) is refused at `key`.
+    fn signer(&self, id: AccountId, key: &'static str) -> Result<(String, Chain)> {
         let account = self.shared.registry.account(id)?;
         let app = self.shared.registry.app(account.app_id)?;
-        Ok((account.username, app.provider.chain()))
+        let chain = app.provider.chain().ok_or_else(|| {
+            Error::invalid(
+                key,
+                format!(
+                    "{} at {} signs no blockchain operations; choose a Hivesigner or SteemLogin account.",
+                    account.username,
+                    app.provider.preset().label()
+                ),
+            )
+        })?;
+        Ok((account.username, chain))
     }
 
     fn checked(
@@ -560,7 +578,7 @@ mod tests {
                     scopes: vec!["vote".into()],
                     flow: Flow::Code,
                     issued_at: NOW,
-                    expires_at: NOW + 604_800,
+                    expires_at: Some(NOW + 604_800),
                 };
                 registry.upsert_account(&account, NOW).unwrap()
             })

@@ -28,6 +28,28 @@ pub mod field {
     pub const SCOPES: &str = "scopes";
     /// How the provider's redirect comes back (`AppInput::redirect_mode`).
     pub const REDIRECT_MODE: &str = "redirectMode";
+    /// An OAuth 2.0 server's authorization endpoint, entered by hand.
+    pub const AUTHORIZE_ENDPOINT: &str = "authorizeEndpoint";
+    /// An OAuth 2.0 server's token endpoint, entered by hand.
+    pub const TOKEN_ENDPOINT: &str = "tokenEndpoint";
+    /// An OAuth 2.0 server's revocation endpoint (RFC 7009), entered by hand.
+    pub const REVOCATION_ENDPOINT: &str = "revocationEndpoint";
+    /// An OAuth 2.0 server's userinfo endpoint, entered by hand.
+    pub const USERINFO_ENDPOINT: &str = "userinfoEndpoint";
+    /// How an OAuth 2.0 client authenticates (`none`, `client_secret_basic`, `client_secret_post`).
+    pub const CLIENT_AUTH: &str = "clientAuth";
+    /// The redirect parameter that carries a token site's token.
+    pub const TOKEN_PARAM: &str = "tokenParam";
+    /// A token site's identity path.
+    pub const IDENTITY_PATH: &str = "identityPath";
+    /// The JSON field of a token site's identity answer that names the account.
+    pub const IDENTITY_FIELD: &str = "identityField";
+    /// How a token site's token rides on requests (`raw`, `bearer`).
+    pub const TOKEN_HEADER: &str = "tokenHeader";
+    /// A token site's apps settings page.
+    pub const APPS_PAGE: &str = "appsPage";
+    /// A personal access token pasted for a token site (`add_personal_token`'s `token`).
+    pub const TOKEN: &str = "token";
 
     // The vote form: `VoteRequest`.
 
@@ -78,6 +100,16 @@ pub mod field {
     pub const ACTIVITY_ID: &str = "activityId";
     /// A waiting sign-in (`cancel_sign_in`'s `attemptId`).
     pub const ATTEMPT_ID: &str = "attemptId";
+    /// The app a command is about (`start_sign_in`'s and `add_personal_token`'s `appId`).
+    pub const APP_ID: &str = "appId";
+    /// An API console request's method.
+    pub const METHOD: &str = "method";
+    /// An API console request's path, relative to the provider's API base.
+    pub const PATH: &str = "path";
+    /// An API console request's query.
+    pub const QUERY: &str = "query";
+    /// An API console request's body (JSON or form), with `bodyKind`.
+    pub const REQUEST_BODY: &str = "requestBody";
 
     // The fields of an operation no form field holds (the chain's rules, in
     // `hive::validate`), by the operation's field name in camelCase; they go to the form's
@@ -125,13 +157,28 @@ pub mod field {
     pub const TRANSACTION: &str = "transaction";
 
     /// Every key, once.
-    pub const ALL: [&str; 41] = [
+    pub const ALL: [&str; 57] = [
         PRESET,
         BASE_URL,
         CLIENT_ID,
         CLIENT_SECRET,
         SCOPES,
         REDIRECT_MODE,
+        AUTHORIZE_ENDPOINT,
+        TOKEN_ENDPOINT,
+        REVOCATION_ENDPOINT,
+        USERINFO_ENDPOINT,
+        CLIENT_AUTH,
+        TOKEN_PARAM,
+        IDENTITY_PATH,
+        IDENTITY_FIELD,
+        TOKEN_HEADER,
+        APPS_PAGE,
+        TOKEN,
+        METHOD,
+        PATH,
+        QUERY,
+        REQUEST_BODY,
         ACCOUNT_IDS,
         LINK,
         WEIGHT,
@@ -149,6 +196,7 @@ pub mod field {
         DRAFT_ID,
         ACTIVITY_ID,
         ATTEMPT_ID,
+        APP_ID,
         VOTER,
         AUTHOR,
         PERMLINK,
@@ -242,6 +290,12 @@ pub enum Error {
         /// The provider's words, redacted.
         reason: String,
     },
+    /// A token site refused the token of a new sign-in or a pasted personal token.
+    #[error("The site refused this token ({reason}), so nothing was stored. Check that it is the whole token the site gave you for this app, or sign in again.")]
+    SignInTokenRefused {
+        /// What the site said, in Authdeck's words.
+        reason: String,
+    },
     /// The provider's redirect does not carry what the flow needs.
     #[error("The provider's answer is incomplete: {problem}. Start the sign-in again; if it keeps happening, check the app's redirect URI at the provider.")]
     SignInAnswerInvalid {
@@ -269,6 +323,33 @@ pub enum Error {
     WrongClientSecret {
         /// The app's client id.
         client_id: String,
+    },
+    /// An API console request that changes things went out, but its answer was lost.
+    #[error("The request went out to {provider}, but its answer was lost ({reason}), so it may have been sent. Check at the provider before sending it again.")]
+    RequestMaybeSent {
+        /// The provider's host.
+        provider: String,
+        /// Timeout, dropped connection, ...
+        reason: String,
+    },
+    /// An OAuth 2.0 server does not accept the app's client credentials (`invalid_client`).
+    #[error("{provider} does not accept the app's client credentials (invalid_client). Check the client id {client_id}, the secret stored for it and how the app authenticates (client_secret_basic or client_secret_post), then sign in again.")]
+    ClientRejected {
+        /// The server's host.
+        provider: String,
+        /// The app's client id.
+        client_id: String,
+    },
+    /// An OAuth 2.0 server refused with an RFC 6749 5.2 error code; `meaning` is Authdeck's
+    /// own words for that code (never the server's description).
+    #[error("{provider} refused: {meaning} (error {code}).")]
+    OAuthRefused {
+        /// The server's host.
+        provider: String,
+        /// The RFC 6749 error code.
+        code: String,
+        /// What it means and what to do, in Authdeck's words.
+        meaning: String,
     },
     /// The account's grant is no longer accepted; the person must sign in again.
     #[error("The provider no longer accepts this account's sign-in ({reason}). Sign in again to continue.")]
@@ -436,10 +517,14 @@ impl Error {
             Error::SignInCancelled => "signin_cancelled",
             Error::SignInDenied { .. } => "signin_denied",
             Error::SignInCodeRefused { .. } => "signin_code_refused",
+            Error::SignInTokenRefused { .. } => "signin_token_refused",
             Error::SignInAnswerInvalid { .. } => "signin_answer_invalid",
             Error::AccountMismatch { .. } => "account_mismatch",
             Error::TokenForOtherApp { .. } => "token_for_other_app",
             Error::WrongClientSecret { .. } => "wrong_client_secret",
+            Error::RequestMaybeSent { .. } => "request_may_have_been_sent",
+            Error::ClientRejected { .. } => "client_rejected",
+            Error::OAuthRefused { .. } => "oauth_refused",
             Error::NeedsSignIn { .. } => "needs_sign_in",
             Error::ProviderUnreachable { .. } => "provider_unreachable",
             Error::ProviderRefused { .. } => "provider_refused",
@@ -609,7 +694,7 @@ mod tests {
 
     /// Every code with whether its JSON has a `field`, in the order of the variants. A new
     /// variant fails to compile in [`position`] until it is listed here and in [`one_of_each`].
-    const CODES: [(&str, bool); 38] = [
+    const CODES: [(&str, bool); 42] = [
         ("invalid_input", true),
         ("app_not_found", false),
         ("account_not_found", false),
@@ -623,10 +708,14 @@ mod tests {
         ("signin_cancelled", false),
         ("signin_denied", false),
         ("signin_code_refused", false),
+        ("signin_token_refused", false),
         ("signin_answer_invalid", false),
         ("account_mismatch", false),
         ("token_for_other_app", false),
         ("wrong_client_secret", false),
+        ("request_may_have_been_sent", false),
+        ("client_rejected", false),
+        ("oauth_refused", false),
         ("needs_sign_in", false),
         ("provider_unreachable", false),
         ("provider_refused", false),
@@ -666,31 +755,35 @@ mod tests {
             Error::SignInCancelled => 10,
             Error::SignInDenied { .. } => 11,
             Error::SignInCodeRefused { .. } => 12,
-            Error::SignInAnswerInvalid { .. } => 13,
-            Error::AccountMismatch { .. } => 14,
-            Error::TokenForOtherApp { .. } => 15,
-            Error::WrongClientSecret { .. } => 16,
-            Error::NeedsSignIn { .. } => 17,
-            Error::ProviderUnreachable { .. } => 18,
-            Error::ProviderRefused { .. } => 19,
-            Error::IpNotAllowed { .. } => 20,
-            Error::ProviderBadResponse { .. } => 21,
-            Error::NotPermitted { .. } => 22,
-            Error::WrongAccount { .. } => 23,
-            Error::AuthorityMissing { .. } => 24,
-            Error::HivesignerNotGranted { .. } => 25,
-            Error::ChainRefused { .. } => 26,
-            Error::ProviderFailed { .. } => 27,
-            Error::NodeFailure { .. } => 28,
-            Error::MaybeSent { .. } => 29,
-            Error::AlreadyOnChain { .. } => 30,
-            Error::TooSoonToTell { .. } => 31,
-            Error::SignerMismatch { .. } => 32,
-            Error::ChainUnreadable { .. } => 33,
-            Error::Storage { .. } => 34,
-            Error::BrowserDidNotOpen { .. } => 35,
-            Error::LoopbackUnavailable { .. } => 36,
-            Error::Internal(_) => 37,
+            Error::SignInTokenRefused { .. } => 13,
+            Error::SignInAnswerInvalid { .. } => 14,
+            Error::AccountMismatch { .. } => 15,
+            Error::TokenForOtherApp { .. } => 16,
+            Error::WrongClientSecret { .. } => 17,
+            Error::RequestMaybeSent { .. } => 18,
+            Error::ClientRejected { .. } => 19,
+            Error::OAuthRefused { .. } => 20,
+            Error::NeedsSignIn { .. } => 21,
+            Error::ProviderUnreachable { .. } => 22,
+            Error::ProviderRefused { .. } => 23,
+            Error::IpNotAllowed { .. } => 24,
+            Error::ProviderBadResponse { .. } => 25,
+            Error::NotPermitted { .. } => 26,
+            Error::WrongAccount { .. } => 27,
+            Error::AuthorityMissing { .. } => 28,
+            Error::HivesignerNotGranted { .. } => 29,
+            Error::ChainRefused { .. } => 30,
+            Error::ProviderFailed { .. } => 31,
+            Error::NodeFailure { .. } => 32,
+            Error::MaybeSent { .. } => 33,
+            Error::AlreadyOnChain { .. } => 34,
+            Error::TooSoonToTell { .. } => 35,
+            Error::SignerMismatch { .. } => 36,
+            Error::ChainUnreadable { .. } => 37,
+            Error::Storage { .. } => 38,
+            Error::BrowserDidNotOpen { .. } => 39,
+            Error::LoopbackUnavailable { .. } => 40,
+            Error::Internal(_) => 41,
         }
     }
 
@@ -715,6 +808,7 @@ mod tests {
             Error::SignInCancelled,
             Error::SignInDenied { provider: host() },
             Error::SignInCodeRefused { reason: text() },
+            Error::SignInTokenRefused { reason: text() },
             Error::SignInAnswerInvalid { problem: text() },
             Error::AccountMismatch {
                 expected: "alice".into(),
@@ -725,6 +819,19 @@ mod tests {
                 issued_to: "other".into(),
             },
             Error::WrongClientSecret { client_id: text() },
+            Error::RequestMaybeSent {
+                provider: host(),
+                reason: text(),
+            },
+            Error::ClientRejected {
+                provider: host(),
+                client_id: text(),
+            },
+            Error::OAuthRefused {
+                provider: host(),
+                code: "invalid_scope".into(),
+                meaning: text(),
+            },
             Error::NeedsSignIn { reason: text() },
             Error::ProviderUnreachable {
                 provider: host(),

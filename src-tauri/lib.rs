@@ -16,6 +16,7 @@ pub mod chain;
 pub mod clock;
 mod commands;
 pub mod compose;
+pub mod console;
 pub mod deep_link;
 pub mod error;
 pub mod events;
@@ -106,6 +107,10 @@ pub fn configure<R: Runtime>(
             commands::start_sign_in,
             commands::cancel_sign_in,
             commands::paste_redirect,
+            commands::add_personal_token,
+            commands::list_api_targets,
+            commands::send_api_request,
+            commands::list_recent_requests,
             commands::refresh_account,
             commands::remove_account,
             commands::open_provider_page,

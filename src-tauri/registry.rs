@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use crate::accounts::{Account, AccountId, AccountView, Health, NewAccount};
 use crate::activity::{ActivityEntry, ActivityFilter, ActivityId, Outcome, Sender};
-use crate::apps::{App, AppId, Flow, Scopes, ValidApp};
+use crate::apps::{App, AppId, AppScopes, Flow, ValidApp};
 use crate::clock::UnixSeconds;
 use crate::error::{field, Error, Result};
 use crate::provider::{Preset, Provider};
@@ -118,6 +118,35 @@ const MIGRATIONS: &[&str] = &[
         ('accounts', MAX((SELECT COALESCE(MAX(id), 0) FROM accounts),
                          (SELECT COALESCE(MAX(account_id), 0) FROM activity)));
 "#,
+    // Provider kinds with settings of their own (an OAuth 2.0 server's endpoints, a token
+    // site's shape) keep them as JSON beside the base URL; a token may have no expiry.
+    r#"
+    ALTER TABLE apps ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE accounts_v4 (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        app_id        INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+        username      TEXT    NOT NULL,
+        scopes        TEXT    NOT NULL,
+        flow          TEXT    NOT NULL,
+        issued_at     INTEGER NOT NULL,
+        expires_at    INTEGER,
+        health        TEXT    NOT NULL,
+        health_detail TEXT,
+        added_at      INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL,
+        UNIQUE (app_id, username)
+    );
+    INSERT INTO accounts_v4 (id, app_id, username, scopes, flow, issued_at, expires_at, health, health_detail, added_at, updated_at)
+        SELECT id, app_id, username, scopes, flow, issued_at, expires_at, health, health_detail, added_at, updated_at FROM accounts;
+    CREATE TEMP TABLE kept_sequence AS SELECT seq FROM sqlite_sequence WHERE name = 'accounts';
+    DROP TABLE accounts;
+    ALTER TABLE accounts_v4 RENAME TO accounts;
+    DELETE FROM sqlite_sequence WHERE name IN ('accounts', 'accounts_v4');
+    INSERT INTO sqlite_sequence (name, seq) VALUES
+        ('accounts', MAX((SELECT COALESCE(MAX(seq), 0) FROM kept_sequence),
+                         (SELECT COALESCE(MAX(id), 0) FROM accounts)));
+    DROP TABLE kept_sequence;
+"#,
 ];
 
 /// The SQLite registry. Calls are short and serialised by a mutex.
@@ -128,7 +157,8 @@ pub struct Registry {
 const ACTIVITY_COLUMNS: &str = "id, at, account_id, username, app_client_id, kind, summary, \
                                 operations, transaction_id, error_code, error_message, error_raw, \
                                 provider, status, evidence, resolved_by";
-const APP_COLUMNS: &str = "id, preset, base_url, client_id, scopes, redirect_mode, secret_set";
+const APP_COLUMNS: &str =
+    "id, preset, base_url, client_id, scopes, redirect_mode, secret_set, settings";
 const ACCOUNT_COLUMNS: &str = "id, app_id, username, scopes, flow, issued_at, expires_at, \
                                health, health_detail, added_at";
 
@@ -184,8 +214,8 @@ impl Registry {
     pub fn insert_app(&self, app: &ValidApp, secret_set: bool, now: UnixSeconds) -> Result<AppId> {
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO apps (preset, base_url, client_id, scopes, redirect_mode, secret_set, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                "INSERT INTO apps (preset, base_url, client_id, scopes, redirect_mode, secret_set, created_at, updated_at, settings)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
                 params![
                     app.provider.preset().id(),
                     app.provider.base_url(),
@@ -193,7 +223,8 @@ impl Registry {
                     app.scopes.request_string(),
                     app.redirect.id(),
                     secret_set,
-                    now
+                    now,
+                    app.provider.settings_json()
                 ],
             )
             .map_err(|err| unique_violation(err, || Error::AppExists { client_id: app.client_id.clone() }))?;
@@ -201,12 +232,18 @@ impl Registry {
         })
     }
 
-    /// Changes an app's scopes and redirect mode (provider and client id stay).
+    /// Changes an app's scopes, redirect mode and kind settings (provider and client id stay).
     pub fn update_app(&self, id: AppId, app: &ValidApp, now: UnixSeconds) -> Result<()> {
         self.write(|tx| {
             let changed = tx.execute(
-                "UPDATE apps SET scopes = ?2, redirect_mode = ?3, updated_at = ?4 WHERE id = ?1",
-                params![id.0, app.scopes.request_string(), app.redirect.id(), now],
+                "UPDATE apps SET scopes = ?2, redirect_mode = ?3, updated_at = ?4, settings = ?5 WHERE id = ?1",
+                params![
+                    id.0,
+                    app.scopes.request_string(),
+                    app.redirect.id(),
+                    now,
+                    app.provider.settings_json()
+                ],
             )?;
             found(changed, Error::AppNotFound)
         })
@@ -302,7 +339,7 @@ impl Registry {
         &self,
         id: AccountId,
         issued_at: UnixSeconds,
-        expires_at: UnixSeconds,
+        expires_at: Option<UnixSeconds>,
     ) -> Result<()> {
         self.write(|tx| {
             let changed = tx.execute(
@@ -612,14 +649,16 @@ fn app_from_row(row: &Row<'_>) -> rusqlite::Result<App> {
     let base_url: String = row.get(2)?;
     let scopes: String = row.get(4)?;
     let redirect: String = row.get(5)?;
+    let settings: String = row.get(7)?;
     let preset = Preset::from_id(&preset).ok_or_else(|| corrupt("preset"))?;
-    let provider = Provider::new(preset, Some(&base_url)).map_err(|_| corrupt("base_url"))?;
-    let names: Vec<String> = scopes.split(',').map(str::to_owned).collect();
+    let provider =
+        Provider::restore(preset, &base_url, &settings).map_err(|_| corrupt("settings"))?;
     Ok(App {
         id: AppId(row.get(0)?),
+        scopes: AppScopes::from_stored(provider.protocol(), &scopes)
+            .map_err(|_| corrupt("scopes"))?,
         provider,
         client_id: row.get(3)?,
-        scopes: Scopes::parse(&names).map_err(|_| corrupt("scopes"))?,
         redirect: crate::apps::RedirectMode::from_id(&redirect)
             .ok_or_else(|| corrupt("redirect_mode"))?,
         secret_set: row.get(6)?,
@@ -657,6 +696,7 @@ mod tests {
             scopes: vec!["posting".into(), "offline".into()],
             redirect_mode: None,
             client_secret: None,
+            ..AppInput::default()
         }
         .validate()
         .unwrap()
@@ -669,7 +709,7 @@ mod tests {
             scopes: vec!["vote".into(), "comment".into()],
             flow: Flow::Code,
             issued_at: 100,
-            expires_at,
+            expires_at: Some(expires_at),
         }
     }
 
@@ -708,12 +748,12 @@ mod tests {
         let account = registry.account(first).unwrap();
         assert_eq!(
             (account.expires_at, account.health, account.health_detail),
-            (900, Health::Fresh, None)
+            (Some(900), Health::Fresh, None)
         );
         assert_eq!(account.scopes, ["vote", "comment"]);
 
-        registry.record_refresh(first, 1_000, 2_000).unwrap();
-        assert_eq!(registry.account(first).unwrap().expires_at, 2_000);
+        registry.record_refresh(first, 1_000, Some(2_000)).unwrap();
+        assert_eq!(registry.account(first).unwrap().expires_at, Some(2_000));
         registry.delete_app(app).unwrap();
         assert_eq!(registry.account(first).unwrap_err(), Error::AccountNotFound);
     }

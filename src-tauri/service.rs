@@ -1,8 +1,8 @@
 //! The core of Authdeck: assembles the services once from [`Parts`] and hands them out
-//! ([`Catalog`], [`SignIns`], [`Tokens`], [`Drafts`], [`Broadcaster`]); it holds no logic of
-//! its own. The services are told what they share ([`crate::shared::Shared`]) and which other
-//! service they use (Tokens for sign-ins, the catalog and the broadcaster; the broadcaster
-//! for drafts), never the core.
+//! ([`Catalog`], [`SignIns`], [`Tokens`], [`Drafts`], [`Broadcaster`], [`Console`]); it holds
+//! no logic of its own. The services are told what they share ([`crate::shared::Shared`]) and
+//! which other service they use (Tokens for sign-ins, the catalog, the broadcaster and the
+//! console; the broadcaster for drafts), never the core.
 
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use crate::catalog::Catalog;
 use crate::chain::{self, ChainClient};
 use crate::clock::Clock;
 use crate::compose::Drafts;
+use crate::console::Console;
 use crate::error::Result;
 use crate::events::EventSink;
 use crate::oauth::token::TokenClient;
@@ -44,6 +45,7 @@ pub struct Authdeck {
     tokens: Arc<Tokens>,
     drafts: Arc<Drafts>,
     broadcaster: Arc<Broadcaster>,
+    console: Arc<Console>,
 }
 
 impl Authdeck {
@@ -73,6 +75,7 @@ impl Authdeck {
         ));
         Ok(Arc::new(Self {
             drafts: Arc::new(Drafts::new(shared.clone(), broadcaster.clone())),
+            console: Arc::new(Console::new(shared.clone(), tokens.clone())),
             catalog: Arc::new(Catalog::new(shared.clone(), tokens.clone())),
             sign_ins: Arc::new(SignIns::new(shared, tokens.clone())),
             tokens,
@@ -103,5 +106,10 @@ impl Authdeck {
     /// Broadcasting, the chain check, and the activity log.
     pub fn broadcaster(&self) -> &Arc<Broadcaster> {
         &self.broadcaster
+    }
+
+    /// The API console: requests to an account's provider with its fresh token.
+    pub fn console(&self) -> &Arc<Console> {
+        &self.console
     }
 }

@@ -26,7 +26,8 @@ use crate::apps::{App, Flow};
 use crate::clock::UnixSeconds;
 use crate::error::{Error, Result};
 use crate::events::AppEvent;
-use crate::oauth::token::{CallError, ClientCredentials, TokenGrant};
+use crate::oauth::token::{CallError, TokenGrant};
+use crate::provider::Protocol;
 use crate::shared::Shared;
 use crate::vault::{self, AccountSecrets};
 
@@ -148,15 +149,35 @@ impl Sessions {
 }
 
 /// Whether a token issued at `issued_at` and expiring at `expires_at` should be refreshed now:
-/// when at most `margin` seconds (and at most a quarter of its lifetime) are left.
+/// when at most `margin` seconds (and at most a quarter of its lifetime) are left. A token
+/// with no expiry given is never due: it is used until the provider refuses it.
 pub fn due_for_refresh(
     issued_at: UnixSeconds,
-    expires_at: UnixSeconds,
+    expires_at: Option<UnixSeconds>,
     now: UnixSeconds,
     margin: i64,
 ) -> bool {
+    let Some(expires_at) = expires_at else {
+        return false;
+    };
     let lifetime = (expires_at - issued_at).max(0);
     now >= expires_at - margin.min(lifetime / 4)
+}
+
+/// Whether a token expiring at `expires_at` has run out at `now` (never, without an expiry).
+pub fn expired(expires_at: Option<UnixSeconds>, now: UnixSeconds) -> bool {
+    expires_at.is_some_and(|at| now >= at)
+}
+
+/// Why an account cannot be refreshed when its token has run out, by kind.
+fn ran_out_reason(app: &App) -> &'static str {
+    match app.provider.protocol() {
+        Protocol::Hivesigner | Protocol::SteemconnectV2 => {
+            "its 7-day sign-in ran out and implicit sign-ins cannot be refreshed"
+        }
+        Protocol::OAuth2 => "its access token ran out and the server gave no refresh token",
+        Protocol::TokenSite => "the site no longer accepts its token",
+    }
 }
 
 impl Tokens {
@@ -178,8 +199,16 @@ impl Tokens {
     pub async fn refresh_now(&self, id: AccountId) -> Result<()> {
         let account = self.shared.registry.account(id)?;
         if account.flow == Flow::Implicit {
+            let app = self.shared.registry.app(account.app_id)?;
+            let reason = match app.provider.protocol() {
+                Protocol::Hivesigner | Protocol::SteemconnectV2 => {
+                    "this account signed in without refresh (implicit flow)"
+                }
+                Protocol::OAuth2 => "the server gave this account no refresh token",
+                Protocol::TokenSite => "a token site's tokens are not refreshed",
+            };
             return Err(Error::NeedsSignIn {
-                reason: "this account signed in without refresh (implicit flow)".into(),
+                reason: reason.into(),
             });
         }
         self.token(id, true).await.map(|_| ())
@@ -230,14 +259,20 @@ impl Tokens {
         let slot = self.sessions.slot(account.id);
         let _no_refresh_meanwhile = slot.lock().await;
         let key = vault::account_key(&app.provider, &app.client_id, &account.username);
+        let secret = self.client_secret_if_needed(app).await.ok().flatten();
         let revoked = match self.shared.vault.account(&key).await? {
             Some(secrets) => self
                 .shared
                 .provider_calls
-                .revoke(&app.provider, &secrets.access_token)
+                .revoke_for(
+                    app,
+                    secret.as_ref(),
+                    &secrets.access_token,
+                    secrets.refresh_token.as_ref(),
+                )
                 .await
                 .inspect_err(|err| tracing::warn!(account = account.id.0, "revoke failed: {err:?}"))
-                .is_ok(),
+                .unwrap_or(false),
             None => false,
         };
         self.shared.vault.delete(&key).await?;
@@ -263,15 +298,20 @@ impl Tokens {
             return Ok(current.access_token);
         }
         let Some(refresh_token) = current.refresh_token.clone() else {
-            if now < current.expires_at {
+            if !expired(current.expires_at, now) && !force {
                 return Ok(current.access_token);
             }
-            return Err(self.needs_sign_in(
-                &account,
-                "its 7-day sign-in ran out and implicit sign-ins cannot be refreshed",
-            ));
+            return Err(self.needs_sign_in(&account, ran_out_reason(&app)));
         };
-        let still_valid = now < current.expires_at;
+        let still_valid = !expired(current.expires_at, now);
+        // A rotating server's refresh token is never sent again once the account needs a
+        // sign-in (a lost answer may have used it up; a strict server then ends the grant),
+        // whoever asks and even after a restart: the stored health says so.
+        if app.provider.protocol() == Protocol::OAuth2 && account.health == Health::NeedsSignIn {
+            return Err(Error::NeedsSignIn {
+                reason: "its refresh token is not sent again once a sign-in is needed, since the server may already have replaced it".into(),
+            });
+        }
         // A recent failure is shared: no new request while its back-off lasts.
         if let Some(failure) = state
             .failure
@@ -293,19 +333,24 @@ impl Tokens {
             self.shared.settings.retry_attempts
         };
         let refreshed = match self.refresh_with_retries(&app, &refresh_token, tries).await {
-            Ok(grant) if grant.username != account.username => Err(Error::AccountMismatch {
+            Ok(TokenGrant {
+                username: Some(named),
+                ..
+            }) if named != account.username => Err(Error::AccountMismatch {
                 expected: account.username.clone(),
-                reported: grant.username,
+                reported: named,
             }),
             other => other,
         };
         match refreshed {
             Ok(grant) => {
+                // A rotated refresh token replaces the old one; a server that sends none keeps
+                // the old one valid.
                 let new = AccountSecrets {
+                    expires_at: grant.expires_at(now),
                     access_token: grant.access_token,
                     refresh_token: grant.refresh_token.or(Some(refresh_token)),
                     issued_at: now,
-                    expires_at: crate::oauth::token::expiry_after(now, grant.expires_in),
                 };
                 // The keyring first: the old tokens are replaced only once the new are safe.
                 // If that fails the old tokens stay in use (the provider keeps honouring them).
@@ -441,7 +486,7 @@ impl Tokens {
         let seen = match self
             .shared
             .provider_calls
-            .me(&app.provider, &current.access_token)
+            .identify(&app, &current.access_token)
             .await
         {
             Ok(_) => ProviderSeen::Accepted,
@@ -470,29 +515,37 @@ impl Tokens {
     }
 
     /// Trades the refresh token for new tokens, trying up to `tries` times when the provider
-    /// does not answer or fails on its side.
+    /// does not answer or fails on its side. On an OAuth 2.0 server only a request that never
+    /// reached it is tried again: a lost answer may have rotated the refresh token, and a
+    /// strict server ends the whole grant when the old one comes back, so the account needs a
+    /// sign-in instead.
     async fn refresh_with_retries(
         &self,
         app: &App,
         refresh_token: &SecretString,
         tries: u32,
     ) -> Result<TokenGrant> {
-        let secret = self.shared.vault.client_secret(app).await?;
-        let credentials = ClientCredentials {
-            client_id: &app.client_id,
-            client_secret: &secret,
-        };
-        let scope = app.scopes.request_string();
+        let secret = self.client_secret_if_needed(app).await?;
+        let rotating = app.provider.protocol() == Protocol::OAuth2;
         let mut delay = self.shared.settings.retry_first_delay;
         let mut tried = 1;
         loop {
             let result = self
                 .shared
                 .provider_calls
-                .refresh(&app.provider, credentials, refresh_token, &scope)
+                .refresh_for(app, secret.as_ref(), refresh_token)
                 .await;
             match result {
+                Err(CallError::AnswerLost(_)) if rotating => {
+                    return Err(Error::NeedsSignIn {
+                        reason: "the answer to its last refresh was lost, and the server may already have replaced the refresh token; sending the old one again could end the whole grant".into(),
+                    });
+                }
                 Err(err) if err.is_transient() && tried < tries => {
+                    let retry = !rotating || matches!(err, CallError::Unreachable(_));
+                    if !retry {
+                        return Err(err.into_error(&app.provider, &app.client_id));
+                    }
                     tokio::time::sleep(delay).await;
                     delay *= 2;
                     tried += 1;
@@ -503,6 +556,22 @@ impl Tokens {
                 }
             }
         }
+    }
+
+    /// The app's client secret from the keyring, for the kinds and flows that send one.
+    async fn client_secret_if_needed(&self, app: &App) -> Result<Option<SecretString>> {
+        if app.needs_secret() {
+            Ok(Some(self.shared.vault.client_secret(app).await?))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// After the provider refused `id`'s access token on a request (a 401 with
+    /// `error="invalid_token"`): one refresh, whatever the expiry said, and the new token.
+    /// An account without a refresh token needs a sign-in.
+    pub async fn refresh_after_refusal(&self, id: AccountId) -> Result<SecretString> {
+        self.token(id, true).await
     }
 
     fn needs_sign_in(&self, account: &Account, reason: &str) -> Error {
@@ -537,11 +606,10 @@ impl Tokens {
             let due = due_for_refresh(account.issued_at, account.expires_at, now, margin);
             match account.flow {
                 Flow::Code if due && self.token(account.id, false).await.is_ok() => refreshed += 1,
-                Flow::Implicit if now >= account.expires_at => {
-                    let _ = self.needs_sign_in(
-                        account,
-                        "its 7-day sign-in ran out and implicit sign-ins cannot be refreshed",
-                    );
+                Flow::Implicit if expired(account.expires_at, now) => {
+                    if let Ok(app) = self.shared.registry.app(account.app_id) {
+                        let _ = self.needs_sign_in(account, ran_out_reason(&app));
+                    }
                 }
                 _ => {}
             }
@@ -571,12 +639,14 @@ mod tests {
     fn refresh_is_due_within_the_margin_or_a_quarter_of_the_lifetime() {
         let day = 86_400;
         // A 7-day token: refreshed in its last day.
-        assert!(!due_for_refresh(0, 7 * day, 6 * day - 1, day));
-        assert!(due_for_refresh(0, 7 * day, 6 * day, day));
+        assert!(!due_for_refresh(0, Some(7 * day), 6 * day - 1, day));
+        assert!(due_for_refresh(0, Some(7 * day), 6 * day, day));
         // A 100-second token: refreshed in its last 25 seconds, not at once.
-        assert!(!due_for_refresh(0, 100, 74, day));
-        assert!(due_for_refresh(0, 100, 75, day));
-        // An expired token is always due.
-        assert!(due_for_refresh(0, 100, 500, day));
+        assert!(!due_for_refresh(0, Some(100), 74, day));
+        assert!(due_for_refresh(0, Some(100), 75, day));
+        // An expired token is always due; one with no expiry given never is.
+        assert!(due_for_refresh(0, Some(100), 500, day));
+        assert!(!due_for_refresh(0, None, i64::MAX, day));
+        assert!(!expired(None, i64::MAX) && expired(Some(100), 100));
     }
 }

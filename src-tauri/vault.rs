@@ -259,8 +259,8 @@ pub struct AccountSecrets {
     pub refresh_token: Option<SecretString>,
     /// When the access token was obtained.
     pub issued_at: UnixSeconds,
-    /// When Authdeck stops using the access token.
-    pub expires_at: UnixSeconds,
+    /// When Authdeck stops using the access token; `None` when no expiry was given.
+    pub expires_at: Option<UnixSeconds>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -269,7 +269,8 @@ struct StoredAccount<'a> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     refresh_token: Option<&'a str>,
     issued_at: UnixSeconds,
-    expires_at: UnixSeconds,
+    #[serde(default)]
+    expires_at: Option<UnixSeconds>,
 }
 
 impl AccountSecrets {
@@ -608,7 +609,7 @@ mod tests {
             access_token: "A".to_owned().into(),
             refresh_token: Some("R".to_owned().into()),
             issued_at: 10,
-            expires_at: 20,
+            expires_at: Some(20),
         }
     }
 
@@ -627,7 +628,7 @@ mod tests {
         let read = vault.account(&key).await.unwrap().unwrap();
         assert_eq!(read.access_token.expose_secret(), "A");
         assert_eq!(read.refresh_token.unwrap().expose_secret(), "R");
-        assert_eq!((read.issued_at, read.expires_at), (10, 20));
+        assert_eq!((read.issued_at, read.expires_at), (10, Some(20)));
         assert_eq!(store.keys(), std::slice::from_ref(&key));
         vault.delete(&key).await.unwrap();
         vault.delete(&key).await.unwrap();

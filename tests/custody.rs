@@ -60,7 +60,12 @@ async fn no_token_or_secret_outside_the_keyring_after_a_whole_session() {
 
     let account = deck.sign_in(&linked).await.unwrap().account;
     replies.push(json(&account));
-    let started = deck.core.sign_ins().start_sign_in(looped.id).await.unwrap();
+    let started = deck
+        .core
+        .sign_ins()
+        .start_sign_in(looped.id, None)
+        .await
+        .unwrap();
     replies.push(json(&started));
     let redirect = consent(&started.authorize_url).await.unwrap();
     let page = reqwest::get(&redirect).await.unwrap().text().await.unwrap();

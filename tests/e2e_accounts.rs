@@ -178,7 +178,7 @@ fn seed_accounts(data_dir: &Path, count: usize) {
                         Flow::Code
                     },
                     issued_at: now,
-                    expires_at: now + 3_600 + index as i64 * 600,
+                    expires_at: Some(now + 3_600 + index as i64 * 600),
                 },
                 now,
             )

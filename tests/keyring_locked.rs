@@ -113,7 +113,7 @@ async fn a_locked_keyring_stops_the_sign_in_before_the_browser_opens() {
 
     let locked = LockedCollection::lock();
     for app in [&implicit, &code] {
-        let err = bounded(deck.core.sign_ins().start_sign_in(app.id))
+        let err = bounded(deck.core.sign_ins().start_sign_in(app.id, None))
             .await
             .expect_err("no sign-in starts with a locked keyring");
         assert_eq!(err.code(), "keyring_unavailable", "{}", app.client_id);
@@ -132,7 +132,7 @@ async fn a_locked_keyring_stops_the_sign_in_before_the_browser_opens() {
         .check_available()
         .await
         .expect("the keyring is unlocked again");
-    bounded(deck.core.sign_ins().start_sign_in(implicit.id))
+    bounded(deck.core.sign_ins().start_sign_in(implicit.id, None))
         .await
         .expect("a sign-in starts once the keyring is unlocked");
     let keys = deck.keyring_keys();

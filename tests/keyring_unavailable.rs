@@ -64,7 +64,11 @@ async fn without_a_keyring_nothing_is_stored_and_the_error_says_what_to_do() {
         .register_app(input(None, &["posting"]))
         .await
         .unwrap();
-    let err = core.sign_ins().start_sign_in(app.id).await.unwrap_err();
+    let err = core
+        .sign_ins()
+        .start_sign_in(app.id, None)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "keyring_unavailable");
     assert_eq!(fake.count(Endpoint::Authorize), 0);
     assert!(core.catalog().list_accounts().unwrap().is_empty());

@@ -38,7 +38,12 @@ fn assert_nothing_stored(deck: &Deck) {
 async fn code_flow_through_the_loopback_listener() {
     let deck = Deck::start(FakeConfig::default()).await;
     let app = deck.loopback_app("loopapp").await;
-    let started = deck.core.sign_ins().start_sign_in(app.id).await.unwrap();
+    let started = deck
+        .core
+        .sign_ins()
+        .start_sign_in(app.id, None)
+        .await
+        .unwrap();
     assert!(started.redirect_uri.starts_with("http://127.0.0.1:"));
     assert!(started.redirect_uri.ends_with("/callback"));
 
@@ -64,7 +69,7 @@ async fn code_flow_through_the_loopback_listener() {
         "{:?}",
         account.scopes
     );
-    assert_eq!(account.expires_at - account.issued_at, 604_800);
+    assert_eq!(account.expires_at, Some(account.issued_at + 604_800));
 
     let entries = deck.keyring_entries();
     let token_entry = entries
@@ -335,7 +340,7 @@ async fn a_missing_secret_stops_the_sign_in_before_the_browser_opens() {
     let err = deck
         .core
         .sign_ins()
-        .start_sign_in(app.id)
+        .start_sign_in(app.id, None)
         .await
         .unwrap_err();
     assert_eq!(
@@ -362,7 +367,12 @@ async fn a_denied_consent_times_out_and_closes_the_listener() {
     )
     .await;
     let app = deck.loopback_app("denyapp").await;
-    let started = deck.core.sign_ins().start_sign_in(app.id).await.unwrap();
+    let started = deck
+        .core
+        .sign_ins()
+        .start_sign_in(app.id, None)
+        .await
+        .unwrap();
     assert_eq!(consent(&started.authorize_url).await, None);
     tokio::time::sleep(Duration::from_millis(900)).await;
     assert!(reqwest::get(&started.redirect_uri).await.is_err());
@@ -380,7 +390,12 @@ async fn a_denied_consent_times_out_and_closes_the_listener() {
 async fn a_cancelled_sign_in_refuses_its_late_answer() {
     let deck = Deck::start(legacy()).await;
     let app = deck.deep_link_app("cancelapp").await;
-    let started = deck.core.sign_ins().start_sign_in(app.id).await.unwrap();
+    let started = deck
+        .core
+        .sign_ins()
+        .start_sign_in(app.id, None)
+        .await
+        .unwrap();
     let redirect = consent(&started.authorize_url).await.unwrap();
     deck.core
         .sign_ins()
@@ -414,7 +429,10 @@ async fn signing_in_again_renews_the_same_account() {
     deck.clock.advance(60);
     let second = deck.sign_in(&app).await.unwrap();
     assert_eq!(first.account.id, second.account.id);
-    assert_eq!(second.account.expires_at - first.account.expires_at, 60);
+    assert_eq!(
+        second.account.expires_at.unwrap() - first.account.expires_at.unwrap(),
+        60
+    );
     assert_eq!(deck.core.catalog().list_accounts().unwrap().len(), 1);
 }
 
@@ -437,7 +455,12 @@ fn assert_refused_at_the_address(err: &Error) {
 async fn a_pasted_deep_link_completes_the_sign_in_once() {
     let deck = Deck::start(legacy()).await;
     let app = deck.deep_link_app("pasteapp").await;
-    let started = deck.core.sign_ins().start_sign_in(app.id).await.unwrap();
+    let started = deck
+        .core
+        .sign_ins()
+        .start_sign_in(app.id, None)
+        .await
+        .unwrap();
     let redirect = consent(&started.authorize_url).await.unwrap();
     assert!(redirect.starts_with("authdeck://callback?"), "{redirect}");
 
@@ -488,7 +511,12 @@ async fn a_pasted_deep_link_completes_the_sign_in_once() {
 async fn a_pasted_loopback_address_completes_the_sign_in_and_closes_the_listener() {
     let deck = Deck::start(FakeConfig::default()).await;
     let app = deck.loopback_app("pasteloop").await;
-    let started = deck.core.sign_ins().start_sign_in(app.id).await.unwrap();
+    let started = deck
+        .core
+        .sign_ins()
+        .start_sign_in(app.id, None)
+        .await
+        .unwrap();
     let redirect = consent(&started.authorize_url).await.unwrap();
     assert!(redirect.starts_with(&started.redirect_uri), "{redirect}");
 
@@ -536,7 +564,12 @@ async fn a_declined_consent_and_a_refused_new_code_say_what_happened() {
     let app = deck.deep_link_app("wordsapp").await;
 
     // The person pressed Deny: no advice to try later or check the app's settings.
-    let started = deck.core.sign_ins().start_sign_in(app.id).await.unwrap();
+    let started = deck
+        .core
+        .sign_ins()
+        .start_sign_in(app.id, None)
+        .await
+        .unwrap();
     let denied = format!(
         "authdeck://callback?error=access_denied&state={}",
         state_of(&started.authorize_url)

@@ -1,8 +1,8 @@
 // The accounts view: one row per account, sorted by attention needed, filtered as you type,
 // with a live expiry countdown ticking in the page (no polling of the app).
 import { EVENTS, invoke, listen, messageOf } from "./tauri.js";
-import { confirmDialog } from "./dom.js";
-import { countdown, dateTime, nowSeconds, scopesText } from "./format.js";
+import { confirmDialog, h } from "./dom.js";
+import { appName, countdown, dateTime, isSignerKind, nowSeconds, removalWords, scopesText } from "./format.js";
 
 const HIGHLIGHT_MS = 8000;
 
@@ -17,16 +17,36 @@ export function healthOf(account, now) {
       return { key: "provider-error", label: "Provider error", rank: 1 };
     case "refreshing":
       return { key: "refreshing", label: "Refreshing…", rank: 2 };
-    default:
-      if (account.flow === "implicit") {
+    default: {
+      if (account.flow !== "implicit") return { key: "fresh", label: "Fresh", rank: 4 };
+      const known = account.expiresAt !== null && account.expiresAt !== undefined;
+      const rank = known && account.expiresAt - now < 86400 ? 3 : 4;
+      if (isSignerKind(account.providerKind)) {
         return {
           key: "implicit",
-          label: `Implicit (no refresh): sign in again by ${dateTime(account.expiresAt)}`,
-          rank: account.expiresAt - now < 86400 ? 3 : 4,
+          label: known
+            ? `Implicit (no refresh): sign in again by ${dateTime(account.expiresAt)}`
+            : "Implicit (no refresh): sign in again when it expires",
+          rank,
         };
       }
-      return { key: "fresh", label: "Fresh", rank: 4 };
+      // An OAuth 2.0 account that got no refresh token, or a token site's: good until it
+      // expires (or, with no expiry given, until the provider refuses it).
+      return { key: known ? "implicit" : "fresh", label: "Valid (no refresh)", rank };
+    }
   }
+}
+
+/** The line under an account's expiry saying what happens when a token cannot refresh. */
+function refreshNote(account) {
+  if (account.flow !== "implicit") return null;
+  if (account.providerKind === "oauth2") return "no refresh: sign in again when it expires";
+  if (account.providerKind === "token_site") {
+    return account.expiresAt === null || account.expiresAt === undefined
+      ? "no refresh: sign in again (or paste a new token) when the site refuses it"
+      : "no refresh: sign in again (or paste a new token) when it expires";
+  }
+  return null;
 }
 
 /** Sorts accounts by attention needed, then by name, then by app. */
@@ -48,7 +68,8 @@ function compareText(a, b) {
 }
 
 /**
- * Starts the accounts view inside `root`. `signIn(appId)` starts a sign-in; `notify(notice)`
+ * Starts the accounts view inside `root`. `signIn(appId, { accountId, username })` starts a
+ * sign-in (for that account, when it signs in again); `notify(notice)`
  * shows a notice; `showApps()` switches to the apps view; `onLoaded(accounts)` hears every
  * fresh list. Returns `{ reload, highlight }`.
  */
@@ -79,6 +100,7 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
   const tick = () => {
     const now = nowSeconds();
     for (const entry of countdowns) {
+      if (entry.expiresAt === null || entry.expiresAt === undefined) continue;
       const text = countdown(entry.expiresAt, now);
       if (entry.node.textContent !== text) entry.node.textContent = text;
     }
@@ -90,7 +112,8 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
       if (action === "refresh") {
         await invoke("refresh_account", { accountId: account.id });
       } else if (action === "sign-in") {
-        await signIn(account.appId);
+        // The answer must name this account: another one signing in is refused.
+        await signIn(account.appId, { accountId: account.id, username: account.username });
       } else if (action === "remove") {
         await removeAccount(account, notify);
       }
@@ -109,12 +132,19 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
     row.dataset.id = account.id;
     row.dataset.search = `${account.username} ${account.appClientId} ${account.providerLabel}`.toLowerCase();
     row.querySelector(".account-name").textContent = `@${account.username}`;
-    row.querySelector(".account-app").textContent = `@${account.appClientId} · ${account.providerLabel}`;
-    row.querySelector(".cell-scopes").textContent = scopesText(account.scopes);
+    row.dataset.kind = account.providerKind ?? "";
+    row.querySelector(".account-app").textContent = `${appName(account.providerKind, account.appClientId)} · ${account.providerLabel}`;
+    row.querySelector(".cell-scopes").textContent = scopesText(account.scopes, account.providerKind);
     const expiry = row.querySelector(".cell-expiry");
-    expiry.title = dateTime(account.expiresAt);
+    const known = account.expiresAt !== null && account.expiresAt !== undefined;
+    expiry.title = known
+      ? dateTime(account.expiresAt)
+      : "The provider gave no expiry: Authdeck uses the token until the provider refuses it.";
     const timer = expiry.firstElementChild;
     timer.textContent = countdown(account.expiresAt, now);
+    if (!known) timer.classList.add("no-expiry");
+    const note = refreshNote(account);
+    if (note) expiry.append(h("p", { class: "expiry-note" }, note));
     const badge = row.querySelector(".badge");
     badge.classList.add(`badge-${health.key}`);
     badge.textContent = health.label;
@@ -125,6 +155,8 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
       button.setAttribute("aria-label", `${button.textContent} @${account.username}`);
     }
     row.querySelector('[data-action="refresh"]').disabled = account.flow === "implicit";
+    // The way back for an account that needs it stands out.
+    if (health.key === "needs-sign-in") row.querySelector('[data-action="sign-in"]').classList.add("primary");
     return { row, timer, expiresAt: account.expiresAt, account };
   };
 
@@ -133,6 +165,7 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
     JSON.stringify([
       account.username,
       account.providerLabel,
+      account.providerKind,
       account.appClientId,
       account.scopes,
       account.flow,
@@ -154,7 +187,9 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
     });
     performance.mark("accounts-rows-built");
     shown = next;
-    countdowns = [...next.values()].map(({ timer, expiresAt }) => ({ node: timer, expiresAt }));
+    countdowns = [...next.values()]
+      .filter(({ expiresAt }) => expiresAt !== null && expiresAt !== undefined)
+      .map(({ timer, expiresAt }) => ({ node: timer, expiresAt }));
     const current = rows.children;
     const sameOrder =
       current.length === ordered.length && ordered.every((row, index) => current[index] === row);
@@ -218,28 +253,38 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
 }
 
 async function removeAccount(account, notify) {
+  const who = `@${account.username}`;
+  const app = appName(account.providerKind, account.appClientId);
+  const after = {
+    oauth2: `Revoking at an OAuth 2.0 server ends ${who}'s grant to ${app} there, if the server has a revocation endpoint; without one, the grant lasts until it expires or is revoked in the account's settings at the server.`,
+    token_site: `A token site may keep letting ${app} in after this: ${who} revokes the app on the site's apps settings page, which Authdeck shows next when it knows it.`,
+  }[account.providerKind] ??
+    `On Hivesigner, revoking changes nothing on chain: ${who} keeps ${app}'s posting authority until they remove it. Authdeck shows the page for that next.`;
   const confirmed = await confirmDialog({
-    title: `Remove @${account.username}?`,
+    title: `Remove ${who}?`,
     lines: [
-      `Authdeck will revoke the token of @${account.username} at ${account.providerLabel}, delete its tokens from your keyring and forget the account.`,
-      `On Hivesigner, revoking changes nothing on chain: @${account.username} keeps @${account.appClientId}'s posting authority until they remove it. Authdeck shows the page for that next.`,
+      `Authdeck will revoke the token of ${who} at ${account.providerLabel}, delete its tokens from your keyring and forget the account.`,
+      after,
     ],
     confirmLabel: "Remove account",
   });
   if (!confirmed) return;
   const removed = await invoke("remove_account", { accountId: account.id });
-  const page = removed.authorityRemovalPage;
+  const { text, page, todo } = removalWords(account.providerKind, removed, app);
+  // A step left with no button for it stays in view as a warning (info notices fade).
   notify({
-    level: "info",
-    text: `Removed @${removed.username}${removed.revokedAtProvider ? "" : " (the provider did not confirm the revoke)"}. To remove @${account.appClientId}'s authority on chain, @${removed.username} can visit ${page}.`,
-    actions: [
-      {
-        label: "Open that page",
-        run: () =>
-          invoke("open_provider_page", { url: page }).catch((error) =>
-            notify({ level: "warning", text: messageOf(error) }),
-          ),
-      },
-    ],
+    level: todo && !page ? "warning" : "info",
+    text,
+    actions: page
+      ? [
+          {
+            label: account.providerKind === "token_site" ? "Open the apps settings page" : "Open that page",
+            run: () =>
+              invoke("open_provider_page", { url: page }).catch((error) =>
+                notify({ level: "warning", text: messageOf(error) }),
+              ),
+          },
+        ]
+      : [],
   });
 }

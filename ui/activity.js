@@ -1,10 +1,14 @@
 // The activity view: every broadcast, sent, refused or with its answer lost ("may have been
 // sent"), newest first, with filters, copyable transaction ids, the provider's own words, the
-// chain's evidence, which later entry resolved a failure, and "Retry" through the review.
+// chain's evidence, which later entry resolved a failure, and "Retry" through the review; and
+// every API console request (method, path, status, time), re-run from the Requests view.
 import { EVENTS, invoke, listen } from "./tauri.js";
 import { copyText, h } from "./dom.js";
 import { dateTime } from "./format.js";
 import { reviewAndSend } from "./review.js";
+
+/** The kind of an API console request's entry (`activity::API_REQUEST_KIND`). */
+const API_REQUEST = "api_request";
 
 /** Starts the activity view in `root`; returns `{ reload, setAccounts(accounts) }`. */
 export async function startActivityView(root, { notify }) {
@@ -31,6 +35,11 @@ export async function startActivityView(root, { notify }) {
 
   const detailsOf = (entry) => {
     const outcome = entry.outcome;
+    if (entry.kind === API_REQUEST) {
+      // A console request: no transaction, no chain, and re-run only from the Requests view.
+      const words = outcome.status === "sent" ? "" : outcome.message;
+      return h("p", { class: "activity-detail muted" }, words, words ? " " : "", "Re-run it from the Requests view.");
+    }
     if (outcome.status === "sent") {
       return h(
         "p",
@@ -91,7 +100,12 @@ export async function startActivityView(root, { notify }) {
         h("span", { class: "muted" }, `via @${entry.appClientId}, ${dateTime(entry.at)}`),
       ),
       detailsOf(entry),
-      h("details", {}, h("summary", {}, "Operations"), h("pre", { class: "operations" }, entry.operations)),
+      h(
+        "details",
+        {},
+        h("summary", {}, entry.kind === API_REQUEST ? "Request" : "Operations"),
+        h("pre", { class: "operations" }, entry.operations),
+      ),
     );
   };
 

@@ -7,6 +7,7 @@ import { startSignIn } from "./signin.js";
 import { startVoteView } from "./vote.js";
 import { startPostView } from "./post.js";
 import { startActivityView } from "./activity.js";
+import { startRequestsView } from "./requests.js";
 
 const views = {
   accounts: document.getElementById("accounts-view"),
@@ -14,6 +15,7 @@ const views = {
   vote: document.getElementById("vote-view"),
   post: document.getElementById("post-view"),
   activity: document.getElementById("activity-view"),
+  requests: document.getElementById("requests-view"),
 };
 const navButtons = document.querySelectorAll("[data-view]");
 
@@ -44,6 +46,7 @@ async function start() {
   const voteView = startVoteView(views.vote);
   const postView = startPostView(views.post);
   const activityView = await startActivityView(views.activity, { notify });
+  const requestsView = startRequestsView(views.requests);
   accountsView = await startAccountsView(views.accounts, {
     signIn: signIn.start,
     notify,
@@ -55,6 +58,7 @@ async function start() {
       voteView.setAccounts(accounts);
       postView.setAccounts(accounts);
       activityView.setAccounts(accounts);
+      requestsView.setAccounts(accounts);
     },
   });
   for (const button of navButtons) {

@@ -142,6 +142,7 @@ export function startPostView(root) {
   };
 
   const setAccounts = (accounts) => {
+    accounts = accounts.filter((a) => a.broadcasts !== false); // OAuth 2.0 and token-site accounts cannot vote or post
     const chosen = account.value;
     account.replaceChildren(
       ...accounts.map((a) => h("option", { value: a.id }, `@${a.username} (@${a.appClientId})`)),

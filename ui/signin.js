@@ -1,15 +1,18 @@
 // Adding an account: choose the app, then a panel that waits for the browser, showing the
 // consent page's address (copyable), a field for the address the browser ended on (when the
 // redirect does not come back by itself), the time left and a cancel button, until the app
-// reports the sign-in completed, failed, was cancelled or timed out.
+// reports the sign-in completed, failed, was cancelled or timed out. A token site's app can
+// also take a personal token pasted in the "Add account" dialog: sent once, never shown.
 import { EVENTS, invoke, listen, messageOf } from "./tauri.js";
 import { clearFieldErrors, copyText, h, showFieldErrors } from "./dom.js";
-import { clock, nowSeconds } from "./format.js";
+import { appName, clock, nowSeconds } from "./format.js";
 
 /**
  * Wires the sign-in panel and the "Add account" dialog. `apps()` lists the registered apps,
  * `onCompleted(accountId)` runs when an account was added, `registerApp()` opens the register
- * form. Returns `{ start(appId), choose() }`.
+ * form. Returns `{ start(appId, options), choose() }`: `start` signs in to the app; with
+ * `{ accountId, username }` that account signs in again (the answer must name it); with
+ * `{ personalToken: true }` it opens the "Add account" dialog at the app's personal token field.
  */
 export async function startSignIn({ apps, onCompleted, registerApp }) {
   const panel = document.getElementById("sign-in-panel");
@@ -26,7 +29,7 @@ export async function startSignIn({ apps, onCompleted, registerApp }) {
   const retry = panel.querySelector("[data-retry]");
   const close = panel.querySelector("[data-close]");
   const seen = new Map(); // attempt id -> last progress, for events that beat the reply
-  let current = null; // { attemptId, appId, clientId, expiresAt }
+  let current = null; // { attemptId, appId, name, again: { accountId, username } | null, expiresAt }
   let timer = null;
 
   const setState = (state, text) => {
@@ -93,19 +96,24 @@ export async function startSignIn({ apps, onCompleted, registerApp }) {
     }
   };
 
-  const start = async (appId) => {
+  const start = async (appId, { accountId = null, username = null, personalToken = false } = {}) => {
+    if (personalToken) {
+      openDialog({ appId, focusToken: true });
+      return;
+    }
     const app = apps().find((candidate) => candidate.id === appId);
-    const clientId = app?.clientId ?? "the app";
+    const name = app ? appName(app.kind, app.clientId) : "the app";
+    const again = accountId === null ? null : { accountId, username };
     stopTimer();
-    current = { attemptId: null, appId, clientId, expiresAt: 0 };
+    current = { attemptId: null, appId, name, again, expiresAt: 0 };
     pasted.value = "";
     clearPasteError();
     let reply;
     try {
-      reply = await invoke("start_sign_in", { appId });
+      reply = await invoke("start_sign_in", again ? { appId, accountId } : { appId });
     } catch (error) {
       panel.hidden = false;
-      title.textContent = `Sign-in did not start: @${clientId}`;
+      title.textContent = `Sign-in did not start: ${name}`;
       setState("failed", messageOf(error));
       return;
     }
@@ -114,21 +122,32 @@ export async function startSignIn({ apps, onCompleted, registerApp }) {
       // attempt id is not current) and say what to do.
       invoke("cancel_sign_in", { attemptId: reply.attemptId }).catch(() => {});
       panel.hidden = false;
-      title.textContent = `Sign-in did not start: @${clientId}`;
+      title.textContent = `Sign-in did not start: ${name}`;
       setState(
         "failed",
         "Authdeck got no consent page address for this app, so there is nothing to open in the browser. Try again; if it keeps happening, check the app's provider and base URL in Apps.",
       );
       return;
     }
-    current = { attemptId: reply.attemptId, appId, clientId, expiresAt: reply.expiresAt };
-    title.textContent = `Waiting for the browser: @${clientId}`;
+    current = { attemptId: reply.attemptId, appId, name, again, expiresAt: reply.expiresAt };
+    const who = again?.username ? `@${again.username}` : "the account";
+    title.textContent = again
+      ? `Waiting for the browser: ${who} signs in again to ${name}`
+      : `Waiting for the browser: ${name}`;
     url.value = reply.authorizeUrl;
     setState(
       "waiting",
-      reply.browserOpened
-        ? "Approve the sign-in in the browser window that opened. To use another browser or profile, copy the address below and open it there."
-        : "Authdeck could not open your browser. Copy the address below and open it in a browser to approve the sign-in.",
+      [
+        reply.browserOpened
+          ? "Approve the sign-in in the browser window that opened. To use another browser or profile, copy the address below and open it there."
+          : "Authdeck could not open your browser. Copy the address below and open it in a browser to approve the sign-in.",
+        again ? `Sign in as ${who}: an answer for another account is refused.` : "",
+        app?.stateProtected === false
+          ? "This site sends no state with its answer: Authdeck takes one answer, and only while this is the one sign-in to the app waiting."
+          : "",
+      ]
+        .filter(Boolean)
+        .join(" "),
     );
     panel.hidden = false;
     const tick = () => {
@@ -171,7 +190,7 @@ export async function startSignIn({ apps, onCompleted, registerApp }) {
     }
   });
   retry.addEventListener("click", () => {
-    if (current) start(current.appId);
+    if (current) start(current.appId, current.again ?? {});
   });
   close.addEventListener("click", () => {
     panel.hidden = true;
@@ -181,21 +200,82 @@ export async function startSignIn({ apps, onCompleted, registerApp }) {
   await listen(EVENTS.signIn, onProgress);
 
   const dialog = document.getElementById("add-account-dialog");
-  const choice = dialog.querySelector("#add-account-app");
-  const noApps = dialog.querySelector("#add-account-no-apps");
   const form = dialog.querySelector("form");
-  const choose = () => {
+  const choice = dialog.querySelector("#add-account-app");
+  const appRow = dialog.querySelector("#add-account-app-row");
+  const appHelp = dialog.querySelector("#add-account-app-help");
+  const noApps = dialog.querySelector("#add-account-no-apps");
+  const signInButton = form.querySelector("[data-submit]");
+  const tokenRow = dialog.querySelector("#personal-token-row");
+  const token = dialog.querySelector("#personal-token");
+  const tokenButton = dialog.querySelector("#personal-token-add");
+
+  const chosenApp = () => apps().find((app) => app.id === Number(choice.value)) ?? null;
+  // A token site's app also takes a personal token; no other app shows the field.
+  const syncChoice = () => {
+    const site = chosenApp()?.kind === "token_site";
+    tokenRow.hidden = !site;
+    if (!site) token.value = "";
+    appHelp.textContent = site
+      ? "A token site: sign in through the browser, or paste a personal token the site gave you."
+      : "";
+    appHelp.hidden = !site;
+  };
+  const openDialog = ({ appId = null, focusToken = false } = {}) => {
     const list = apps();
     choice.replaceChildren(
-      ...list.map((app) => h("option", { value: app.id }, `@${app.clientId} (${app.providerLabel})`)),
+      ...list.map((app) => h("option", { value: app.id }, `${appName(app.kind, app.clientId)} (${app.providerLabel})`)),
     );
+    if (appId !== null && list.some((app) => app.id === appId)) choice.value = String(appId);
+    token.value = "";
+    clearFieldErrors(form);
     noApps.hidden = list.length !== 0;
-    form.querySelector(".field").hidden = list.length === 0;
-    form.querySelector("[data-submit]").hidden = list.length === 0;
+    appRow.hidden = list.length === 0;
+    signInButton.hidden = list.length === 0;
+    syncChoice();
     dialog.showModal();
+    if (focusToken && !tokenRow.hidden) token.focus();
   };
+  // Wired to the "Add account" button: its click event is no option.
+  const choose = () => openDialog();
+  choice.addEventListener("change", () => {
+    clearFieldErrors(form);
+    syncChoice();
+  });
+
+  // The token is read once, the field emptied at once (on failure too: paste it again), and
+  // it goes to the app, which keeps it in the keyring; errors come back at `token` or `appId`.
+  const addToken = async () => {
+    const app = chosenApp();
+    if (!app || tokenButton.disabled) return;
+    clearFieldErrors(form);
+    const value = token.value;
+    token.value = "";
+    tokenButton.disabled = true;
+    try {
+      const view = await invoke("add_personal_token", { appId: app.id, token: value });
+      dialog.close();
+      onCompleted(view.id);
+    } catch (error) {
+      showFieldErrors(form, [{ field: error?.field ?? null, message: messageOf(error) }], { focus: true });
+    } finally {
+      tokenButton.disabled = false;
+    }
+  };
+  tokenButton.addEventListener("click", addToken);
+  token.addEventListener("keydown", (event) => {
+    // Enter sends the token, never the form (which would start a sign-in instead).
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    addToken();
+  });
+  dialog.addEventListener("close", () => {
+    token.value = "";
+  });
+
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    if (!chosenApp()) return;
     dialog.close();
     start(Number(choice.value));
   });

@@ -51,6 +51,7 @@ export function startVoteView(root) {
   });
 
   const setAccounts = (accounts) => {
+    accounts = accounts.filter((a) => a.broadcasts !== false); // OAuth 2.0 and token-site accounts cannot vote or post
     const checked = new Set([...choices.querySelectorAll("input:checked")].map((box) => box.value));
     choices.replaceChildren(
       ...accounts.map((account) =>

@@ -39,6 +39,10 @@ pub struct Attempt {
     pub redirect_uri: String,
     /// Code or implicit.
     pub flow: Flow,
+    /// The PKCE code verifier (OAuth 2.0 servers), sent only to the token endpoint.
+    pub pkce_verifier: Option<secrecy::SecretString>,
+    /// The account being signed in again, whose name the answer must carry.
+    pub expected_username: Option<String>,
     /// When it started.
     pub started_at: UnixSeconds,
     /// After this, the answer is refused.
@@ -142,6 +146,18 @@ impl PendingAttempts {
     /// Starts waiting for `attempt`'s redirect.
     pub fn insert(&self, attempt: Attempt) {
         self.book().pending.insert(attempt.state.clone(), attempt);
+    }
+
+    /// Starts waiting for `attempt`'s redirect unless another attempt waits under the same
+    /// key (a sign-in without `state` is keyed by its redirect URI: only one may wait there).
+    /// Returns whether it was inserted.
+    pub fn insert_alone(&self, attempt: Attempt) -> bool {
+        let mut book = self.book();
+        if book.pending.contains_key(&attempt.state) {
+            return false;
+        }
+        book.pending.insert(attempt.state.clone(), attempt);
+        true
     }
 
     /// Takes the attempt a redirect with `state` answers. Each state works once; the error
@@ -276,6 +292,8 @@ mod tests {
             state: state.into(),
             redirect_uri: "authdeck://callback".into(),
             flow: Flow::Code,
+            pkce_verifier: None,
+            expected_username: None,
             started_at: deadline - 600,
             deadline,
         };

@@ -41,6 +41,8 @@ pub struct Callback {
     pub state: String,
     /// The account name the provider put in the redirect, if it did.
     pub username: Option<String>,
+    /// The `iss` parameter (RFC 9207), if the redirect carries one.
+    pub issuer: Option<String>,
     /// The code, token or error.
     pub answer: Answer,
 }
@@ -72,7 +74,7 @@ pub enum CallbackError {
 }
 
 /// Keys whose repetition would make the redirect ambiguous.
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 8] = [
     "state",
     "code",
     "access_token",
@@ -80,6 +82,7 @@ const KEYS: [&str; 7] = [
     "username",
     "error",
     "error_description",
+    "iss",
 ];
 
 /// Parses a full redirect URL, or a request target such as `/callback?code=...`.
@@ -100,7 +103,7 @@ pub fn parse(redirect: &str) -> Result<Callback, CallbackError> {
             }
         }
     }
-    let [state, code, access_token, expires_in, username, error, description] = found;
+    let [state, code, access_token, expires_in, username, error, description, issuer] = found;
 
     let state = state
         .filter(|state| !state.is_empty())
@@ -118,6 +121,7 @@ pub fn parse(redirect: &str) -> Result<Callback, CallbackError> {
     Ok(Callback {
         state,
         username: username.filter(|name| !name.is_empty()),
+        issuer,
         answer,
     })
 }

@@ -123,9 +123,19 @@ pub async fn listen(handler: Handler) -> std::io::Result<Loopback> {
     listen_with(handler, Limits::default()).await
 }
 
+/// [`listen`] on a fixed `port` (a token site redirects to the one URI registered there, port
+/// included); fails when the port is taken.
+pub async fn listen_at(port: u16, handler: Handler) -> std::io::Result<Loopback> {
+    bind(port, handler, Limits::default()).await
+}
+
 /// [`listen`] with explicit connection limits.
 pub async fn listen_with(handler: Handler, limits: Limits) -> std::io::Result<Loopback> {
-    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+    bind(0, handler, limits).await
+}
+
+async fn bind(port: u16, handler: Handler, limits: Limits) -> std::io::Result<Loopback> {
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
     let port = listener.local_addr()?.port();
     let (sender, closed) = oneshot::channel();
     let close = Arc::new(Mutex::new(Some(sender)));

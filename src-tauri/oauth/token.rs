@@ -18,7 +18,7 @@ use serde::Deserialize;
 use crate::clock::UnixSeconds;
 use crate::error::Error;
 use crate::oauth::protocol::dialect;
-use crate::provider::Provider;
+use crate::provider::{Protocol, Provider};
 use crate::redact::redact;
 
 /// Hivesigner's (and Steemconnect's) token lifetime: 7 days.
@@ -39,18 +39,24 @@ pub const MAX_RAW_BYTES: usize = 4 * 1024;
 pub struct TokenGrant {
     /// The access token.
     pub access_token: SecretString,
-    /// The refresh token (code flow with `offline`; SteemLogin omits it otherwise).
+    /// The refresh token (code flow with `offline`; SteemLogin omits it otherwise; an OAuth
+    /// 2.0 server may rotate it on every refresh).
     pub refresh_token: Option<SecretString>,
-    /// Advertised lifetime in seconds (advisory on Hivesigner; enforced locally).
-    pub expires_in: u64,
-    /// The account the tokens are for.
-    pub username: String,
+    /// Advertised lifetime in seconds (advisory on Hivesigner; enforced locally); `None` when
+    /// an OAuth 2.0 server gave none: the token is used until a 401 says otherwise.
+    pub expires_in: Option<u64>,
+    /// The account the tokens are for, when the answer names it (Hivesigner, Steemconnect);
+    /// an OAuth 2.0 answer does not, and the userinfo endpoint is asked.
+    pub username: Option<String>,
+    /// The scopes granted (RFC 6749 5.1 `scope`), when the answer lists them.
+    pub scope: Option<Vec<String>>,
 }
 
 impl TokenGrant {
-    /// When the grant expires, counted from `now`; saturates instead of overflowing.
-    pub fn expires_at(&self, now: UnixSeconds) -> UnixSeconds {
-        expiry_after(now, self.expires_in)
+    /// When the grant expires, counted from `now`; saturates instead of overflowing. `None`
+    /// for "no expiry given".
+    pub fn expires_at(&self, now: UnixSeconds) -> Option<UnixSeconds> {
+        self.expires_in.map(|seconds| expiry_after(now, seconds))
     }
 }
 
@@ -103,9 +109,24 @@ impl CallError {
         }
     }
 
-    /// The error for the person, naming the provider and, where it matters, the app.
+    /// The error for the person, naming the provider and, where it matters, the app. An
+    /// OAuth 2.0 server's errors are put into words by its dialect; a token site that refuses
+    /// a token (401, 403) no longer accepts it.
     pub fn into_error(self, provider: &Provider, client_id: &str) -> Error {
         let provider_name = provider.host();
+        match (provider.protocol(), &self) {
+            (Protocol::OAuth2, _) => {
+                return crate::oauth::protocol::oauth2::into_error(self, &provider_name, client_id)
+            }
+            (Protocol::TokenSite, CallError::Refused { status, .. })
+                if matches!(status, 401 | 403) =>
+            {
+                return Error::NeedsSignIn {
+                    reason: format!("the site no longer accepts its token (HTTP {status})"),
+                }
+            }
+            _ => {}
+        }
         match self {
             CallError::Unreachable(reason) | CallError::AnswerLost(reason) => {
                 Error::ProviderUnreachable {
@@ -191,6 +212,12 @@ impl TokenClient {
             .build()
             .map_err(|err| Error::Internal(format!("the HTTP client could not start: {err}")))?;
         Ok(Self { http })
+    }
+
+    /// The underlying HTTP client (no redirects, bounded time), for the dialects that build
+    /// their own requests.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     /// Exchanges a code from the redirect for tokens.
@@ -289,16 +316,19 @@ fn grant_from(answer: TokenAnswer) -> Result<TokenGrant, CallError> {
             .refresh_token
             .filter(|token| !token.is_empty())
             .map(SecretString::from),
-        expires_in,
-        username: answer.username,
+        expires_in: Some(expires_in),
+        username: Some(answer.username),
+        scope: None,
     })
 }
 
-/// An answer as it arrived: the status and the whole body.
+/// An answer as it arrived: the status, the headers and the whole body.
 #[derive(Debug, Clone)]
 pub struct RawAnswer {
     /// The HTTP status.
     pub status: reqwest::StatusCode,
+    /// The response headers.
+    pub headers: reqwest::header::HeaderMap,
     /// The body (at most [`MAX_ANSWER_BYTES`]).
     pub body: Vec<u8>,
 }
@@ -313,6 +343,7 @@ pub async fn send<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> Resu
 pub async fn fetch(request: reqwest::RequestBuilder) -> Result<RawAnswer, CallError> {
     let mut response = request.send().await.map_err(failed_call)?;
     let status = response.status();
+    let headers = response.headers().clone();
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(lost)? {
         body.extend_from_slice(&chunk);
@@ -320,12 +351,16 @@ pub async fn fetch(request: reqwest::RequestBuilder) -> Result<RawAnswer, CallEr
             return Err(CallError::BadResponse("its answer is far too large".into()));
         }
     }
-    Ok(RawAnswer { status, body })
+    Ok(RawAnswer {
+        status,
+        headers,
+        body,
+    })
 }
 
 /// Reads an answer as JSON of type `T`, or as the provider's error body.
 pub fn decode<T: DeserializeOwned>(answer: RawAnswer) -> Result<T, CallError> {
-    let RawAnswer { status, body } = answer;
+    let RawAnswer { status, body, .. } = answer;
     if status.is_success() {
         return serde_json::from_slice(&body).map_err(|_| {
             CallError::BadResponse(format!(
@@ -456,11 +491,11 @@ mod tests {
         let grant = grant_from(answer(Some(Seconds::Text("60".into())))).unwrap();
         assert_eq!(
             (grant.expires_in, grant.refresh_token.is_none()),
-            (60, true)
+            (Some(60), true)
         );
         assert_eq!(
             grant_from(answer(None)).unwrap().expires_in,
-            DEFAULT_LIFETIME_SECONDS
+            Some(DEFAULT_LIFETIME_SECONDS)
         );
         assert!(grant_from(answer(Some(Seconds::Number(0)))).is_err());
     }
@@ -484,10 +519,10 @@ mod tests {
             }
         }
         let capped = grant_from(answer(Seconds::Number(MAX_LIFETIME_SECONDS))).unwrap();
-        assert_eq!(capped.expires_in, MAX_LIFETIME_SECONDS);
+        assert_eq!(capped.expires_in, Some(MAX_LIFETIME_SECONDS));
         assert_eq!(
             capped.expires_at(1_000),
-            1_000 + MAX_LIFETIME_SECONDS as i64
+            Some(1_000 + MAX_LIFETIME_SECONDS as i64)
         );
     }
 

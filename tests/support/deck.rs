@@ -182,7 +182,7 @@ impl Deck {
         let started = self
             .core
             .sign_ins()
-            .start_sign_in(app.id)
+            .start_sign_in(app.id, None)
             .await
             .expect("sign-in starts");
         consent(&started.authorize_url)

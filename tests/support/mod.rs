@@ -4,3 +4,4 @@
 pub mod app;
 pub mod deck;
 pub mod keyring;
+pub mod kinds;

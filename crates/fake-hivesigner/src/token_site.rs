@@ -8,13 +8,35 @@
 //! site.register_app("app", "http://127.0.0.1:4000/cb");
 //! // GET {base}/authorize/?client_id=app -> 302 http://127.0.0.1:4000/cb?token=...
 //! ```
+//!
+//! Routes:
+//! - `GET /authorize/?client_id=ID`: the consent page (or, with [`Consent::AutoApprove`], the
+//!   302 back to the app at once); `GET /authorize` (no slash) is a 301 to it. The page's form
+//!   POSTs `client_id`, `user` and `decision` (`approve`, the default, or `deny`) back to
+//!   `/authorize/`: approve redirects with the token in the configured parameter, deny with
+//!   `?error=access_denied`; neither carries a `state`. [`Consent::Deny`] is a person who
+//!   closes the tab: a 200 page, and nothing comes back.
+//! - `GET /_fake/approve?client_id=ID&user=U` and `GET /_fake/deny?client_id=ID` (see
+//!   [`FakeTokenSite::approve_url`], [`FakeTokenSite::deny_url`]): the form's two buttons as
+//!   links, for tests without a browser.
+//! - the identity path (`/@me` by default): `{"username": U, "id": N}`.
+//! - `GET /?sort=comments`: the JSON front page (public).
+//! - `GET /unread`: the user's unread notifications.
+//! - `POST /api/messages` with a JSON body `{"to": ..., "text": ...}`: 201
+//!   `{"id", "from", "to", "text"}`; `GET /api/messages`: the user's messages.
+//! - `GET /settings/apps`: the HTML settings page (revoking is
+//!   [`FakeTokenSite::revoke_on_settings_page`]).
+//!
+//! Every API answer without a valid token is 401 `{"error": "invalid_token", ...}`. Every
+//! request is recorded with the form its `Authorization` header took ([`HeaderForm`]).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use axum::body::Bytes;
 use axum::extract::{Form, Query, State};
-use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -54,6 +76,53 @@ impl Default for TokenSiteConfig {
     }
 }
 
+/// The form a request's `Authorization` header took.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeaderForm {
+    /// No `Authorization` header.
+    Missing,
+    /// `Authorization: <token>`: one word, no scheme.
+    Raw,
+    /// `Authorization: Bearer <token>` (the scheme word in any case).
+    Bearer,
+    /// Anything else: another scheme (`Basic ...`, `Token ...`), an empty or unreadable value.
+    Other,
+}
+
+impl HeaderForm {
+    fn of(headers: &HeaderMap) -> Self {
+        let Some(value) = headers.get(header::AUTHORIZATION) else {
+            return HeaderForm::Missing;
+        };
+        let Ok(value) = value.to_str() else {
+            return HeaderForm::Other;
+        };
+        let is_bearer = value
+            .get(..7)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("bearer "));
+        if is_bearer {
+            HeaderForm::Bearer
+        } else if value.is_empty() || value.contains(char::is_whitespace) {
+            HeaderForm::Other
+        } else {
+            HeaderForm::Raw
+        }
+    }
+}
+
+/// One request the site received, as a test reads it (the token itself is not kept here).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeenRequest {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// The route's path (`/authorize/`, `/@me`, `/api/messages`, ...), without the query.
+    pub path: String,
+    /// The form its `Authorization` header took.
+    pub header_form: HeaderForm,
+    /// The account whose valid token it carried (in the form the site reads), if any.
+    pub user: Option<String>,
+}
+
 struct Inner {
     /// Client id to its one redirect URI.
     apps: HashMap<String, String>,
@@ -63,6 +132,13 @@ struct Inner {
     consent: Consent,
     calls: HashMap<String, usize>,
     last_authorization: Option<String>,
+    requests: Vec<SeenRequest>,
+    /// The account ids the identity answer shows, given out in order of first use.
+    user_ids: HashMap<String, u64>,
+    /// Every message created through `POST /api/messages`.
+    messages: Vec<Value>,
+    /// The JSON body of the last `POST /api/messages` that carried a valid token.
+    last_message_body: Option<Value>,
 }
 
 struct Shared {
@@ -75,34 +151,41 @@ impl Shared {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Counts a call to `path` and remembers its `Authorization` header.
-    fn enter(&self, path: &str, headers: &HeaderMap) {
-        let mut inner = self.inner();
-        *inner.calls.entry(path.into()).or_default() += 1;
-        inner.last_authorization = headers
+    /// Counts a call to `path`, records it with its header's form, remembers its
+    /// `Authorization` header, and returns the user its token belongs to.
+    fn enter(&self, method: &Method, path: &str, headers: &HeaderMap) -> Option<String> {
+        let authorization = headers
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned);
-    }
-
-    /// The user the `Authorization` header's token belongs to.
-    fn user(&self, headers: &HeaderMap) -> Option<String> {
-        let value = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok());
-        let token = if self.config.require_bearer {
-            value.and_then(|value| value.strip_prefix("Bearer "))
-        } else {
-            value
+        let token = match authorization.as_deref() {
+            Some(value) if self.config.require_bearer => value.strip_prefix("Bearer "),
+            other => other,
         };
-        token.and_then(|token| self.inner().tokens.get(token).map(|(u, _)| u.clone()))
+        let mut inner = self.inner();
+        let user = token.and_then(|token| inner.tokens.get(token).map(|(user, _)| user.clone()));
+        *inner.calls.entry(path.into()).or_default() += 1;
+        inner.requests.push(SeenRequest {
+            method: method.as_str().to_owned(),
+            path: path.to_owned(),
+            header_form: HeaderForm::of(headers),
+            user: user.clone(),
+        });
+        inner.last_authorization = authorization;
+        user
     }
 }
 
-/// 401 for a missing or unknown token.
+/// 401 for a missing or unknown token (a revoked one is unknown).
 fn unauthorized() -> Response {
-    let body = json!({"error": "unauthorized", "message": "Invalid token"});
+    let body = json!({"error": "invalid_token", "message": "Invalid token"});
     (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
+}
+
+/// A JSON error answer.
+fn api_error(status: StatusCode, error: &str, message: &str) -> Response {
+    let body = json!({"error": error, "message": message});
+    (status, axum::Json(body)).into_response()
 }
 
 fn new_token() -> String {
@@ -119,10 +202,15 @@ pub struct FakeTokenSite {
 impl FakeTokenSite {
     /// Starts the site; panics when it cannot bind (a test set-up failure).
     pub async fn start(config: TokenSiteConfig) -> Self {
-        let listener = tokio::net::TcpListener::bind(config.bind)
+        Self::try_start(config)
             .await
-            .expect("the fake token site binds its address");
-        let addr = listener.local_addr().expect("a bound address");
+            .expect("the fake token site binds its address")
+    }
+
+    /// Starts the site, or says why it could not bind.
+    pub async fn try_start(config: TokenSiteConfig) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(config.bind).await?;
+        let addr = listener.local_addr()?;
         let inner = Inner {
             apps: HashMap::new(),
             tokens: HashMap::new(),
@@ -130,6 +218,10 @@ impl FakeTokenSite {
             consent: config.consent.clone(),
             calls: HashMap::new(),
             last_authorization: None,
+            requests: Vec::new(),
+            user_ids: HashMap::new(),
+            messages: Vec::new(),
+            last_message_body: None,
         };
         let identity_path = config.identity_path.clone();
         let shared = Arc::new(Shared {
@@ -137,19 +229,22 @@ impl FakeTokenSite {
             inner: Mutex::new(inner),
         });
         let app = Router::new()
-            .route("/authorize/", get(authorize_page).post(approve))
+            .route("/authorize/", get(authorize_page).post(decide))
             .route("/authorize", get(add_slash))
+            .route("/_fake/approve", get(fake_approve))
+            .route("/_fake/deny", get(fake_deny))
             .route(&identity_path, get(identity))
             .route("/", get(front_page))
             .route("/unread", get(unread))
+            .route("/api/messages", get(list_messages).post(post_message))
             .route("/settings/apps", get(settings_page))
             .with_state(Arc::clone(&shared));
         let shutdown = crate::serve::in_background(listener, app);
-        Self {
+        Ok(Self {
             shared,
             addr,
             _shutdown: shutdown,
-        }
+        })
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash.
@@ -157,10 +252,35 @@ impl FakeTokenSite {
         format!("http://{}", self.addr)
     }
 
+    /// The address the site listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// `{base}/authorize/?client_id=ID`.
     pub fn authorize_url(&self, client_id: &str) -> String {
-        let mut url = Url::parse(&format!("{}/authorize/", self.base_url())).expect("a URL");
-        url.query_pairs_mut().append_pair("client_id", client_id);
+        self.url_with("/authorize/", &[("client_id", client_id)])
+    }
+
+    /// A link that does what the consent page's Approve does for `user`: GET it (without
+    /// following redirects) for the 302 to the app's redirect URI with the token. Works
+    /// whatever [`Consent`] is set.
+    pub fn approve_url(&self, client_id: &str, user: &str) -> String {
+        self.url_with(
+            "/_fake/approve",
+            &[("client_id", client_id), ("user", user)],
+        )
+    }
+
+    /// A link that does what the consent page's Deny does: GET it for the 302 to the app's
+    /// redirect URI with `?error=access_denied`.
+    pub fn deny_url(&self, client_id: &str) -> String {
+        self.url_with("/_fake/deny", &[("client_id", client_id)])
+    }
+
+    fn url_with(&self, path: &str, params: &[(&str, &str)]) -> String {
+        let mut url = Url::parse(&format!("{}{path}", self.base_url())).expect("a URL");
+        url.query_pairs_mut().extend_pairs(params);
         url.into()
     }
 
@@ -184,11 +304,21 @@ impl FakeTokenSite {
     }
 
     /// What the user does on `/settings/apps`: revokes every token of `client_id` for `user`.
+    /// They answer 401 from then on; approving the app again issues a new, working token.
     pub fn revoke_on_settings_page(&self, user: &str, client_id: &str) {
         let mut inner = self.shared.inner();
         inner
             .tokens
             .retain(|_, (owner, app)| !(owner == user && app.as_deref() == Some(client_id)));
+    }
+
+    /// Whether `user` has a live token for `client_id` (approved and not revoked).
+    pub fn is_authorized(&self, user: &str, client_id: &str) -> bool {
+        let inner = self.shared.inner();
+        inner
+            .tokens
+            .values()
+            .any(|(owner, app)| owner == user && app.as_deref() == Some(client_id))
     }
 
     /// Adds an unread notification for `user`.
@@ -204,9 +334,31 @@ impl FakeTokenSite {
         self.shared.inner().calls.get(path).copied().unwrap_or(0)
     }
 
-    /// The `Authorization` header of the last API request, if it had one.
+    /// The `Authorization` header of the last request, if it had one.
     pub fn last_authorization(&self) -> Option<String> {
         self.shared.inner().last_authorization.clone()
+    }
+
+    /// The form the last request's `Authorization` header took; `None` before any request.
+    pub fn last_header_form(&self) -> Option<HeaderForm> {
+        let inner = self.shared.inner();
+        inner.requests.last().map(|request| request.header_form)
+    }
+
+    /// Every request so far, in order, with its header's form.
+    pub fn requests(&self) -> Vec<SeenRequest> {
+        self.shared.inner().requests.clone()
+    }
+
+    /// The JSON body of the last `POST /api/messages` that carried a valid token (whatever
+    /// its fields), as it arrived.
+    pub fn last_message_body(&self) -> Option<Value> {
+        self.shared.inner().last_message_body.clone()
+    }
+
+    /// Every message created so far: `{"id", "from", "to", "text"}`.
+    pub fn messages(&self) -> Vec<Value> {
+        self.shared.inner().messages.clone()
     }
 }
 
@@ -215,15 +367,42 @@ struct ClientQuery {
     client_id: Option<String>,
 }
 
+/// The consent form (and the `/_fake/...` links).
 #[derive(serde::Deserialize)]
-struct Approval {
-    client_id: String,
-    user: String,
+struct Decision {
+    client_id: Option<String>,
+    #[serde(default)]
+    user: Option<String>,
+    /// `approve` (when absent) or `deny`.
+    #[serde(default)]
+    decision: Option<String>,
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn page(status: StatusCode, body: &str) -> Response {
     let html = format!("<!doctype html><title>Apps</title>{body}");
     (status, Html(html)).into_response()
+}
+
+/// The app's redirect URI with one more query parameter, as a 302.
+fn redirect_to_app(redirect_uri: &str, key: &str, value: &str) -> Response {
+    let mut url = Url::parse(redirect_uri).expect("a registered redirect URI parses");
+    url.query_pairs_mut().append_pair(key, value);
+    (StatusCode::FOUND, [(header::LOCATION, url.to_string())]).into_response()
 }
 
 /// Issues a token for `user` and redirects to the app's redirect URI with it.
@@ -235,10 +414,35 @@ fn redirect_with_token(shared: &Shared, client_id: &str, user: &str) -> Response
     let token = new_token();
     let record = (user.to_owned(), Some(client_id.to_owned()));
     inner.tokens.insert(token.clone(), record);
-    let mut url = Url::parse(&redirect_uri).expect("a registered redirect URI parses");
-    url.query_pairs_mut()
-        .append_pair(&shared.config.token_param, &token);
-    (StatusCode::FOUND, [(header::LOCATION, url.to_string())]).into_response()
+    drop(inner);
+    redirect_to_app(&redirect_uri, &shared.config.token_param, &token)
+}
+
+/// Redirects to the app's redirect URI with `?error=access_denied`.
+fn redirect_denied(shared: &Shared, client_id: &str) -> Response {
+    let redirect_uri = shared.inner().apps.get(client_id).cloned();
+    match redirect_uri {
+        Some(redirect_uri) => redirect_to_app(&redirect_uri, "error", "access_denied"),
+        None => page(StatusCode::NOT_FOUND, "<p>No such app.</p>"),
+    }
+}
+
+/// What the person decided: approve as `user` (required) or deny.
+fn decided(shared: &Shared, form: Decision) -> Response {
+    let Some(client_id) = form.client_id.filter(|id| !id.is_empty()) else {
+        return page(StatusCode::BAD_REQUEST, "<p>client_id is missing.</p>");
+    };
+    match form.decision.as_deref().unwrap_or("approve") {
+        "approve" => match form.user.as_deref().map(str::trim) {
+            Some(user) if !user.is_empty() => redirect_with_token(shared, &client_id, user),
+            _ => page(
+                StatusCode::BAD_REQUEST,
+                "<p>Enter the account to approve as.</p>",
+            ),
+        },
+        "deny" => redirect_denied(shared, &client_id),
+        _ => page(StatusCode::BAD_REQUEST, "<p>Approve or deny.</p>"),
+    }
 }
 
 /// `GET /authorize` → 301 to `/authorize/`, query kept.
@@ -258,7 +462,7 @@ async fn authorize_page(
     headers: HeaderMap,
     Query(query): Query<ClientQuery>,
 ) -> Response {
-    shared.enter("/authorize/", &headers);
+    shared.enter(&Method::GET, "/authorize/", &headers);
     let Some(client_id) = query.client_id else {
         return page(StatusCode::BAD_REQUEST, "<p>client_id is missing.</p>");
     };
@@ -269,30 +473,64 @@ async fn authorize_page(
     match consent {
         Consent::AutoApprove { user } => redirect_with_token(&shared, &client_id, &user),
         Consent::Deny => page(StatusCode::OK, "<p>You denied access.</p>"),
-        Consent::Page => page(
-            StatusCode::OK,
-            &format!(
-                "<form method=post action=/authorize/><p>{client_id} wants access.</p>\
-                 <input type=hidden name=client_id value=\"{client_id}\">\
-                 <input name=user><button>Approve</button></form>"
-            ),
-        ),
+        Consent::Page => {
+            let id = escape_html(&client_id);
+            page(
+                StatusCode::OK,
+                &format!(
+                    "<form method=post action=/authorize/><p>{id} wants access.</p>\
+                     <input type=hidden name=client_id value=\"{id}\">\
+                     <input name=user>\
+                     <button name=decision value=approve>Approve</button>\
+                     <button name=decision value=deny>Deny</button></form>"
+                ),
+            )
+        }
     }
 }
 
-/// `POST /authorize/` (the consent form's Approve).
-async fn approve(State(shared): State<Arc<Shared>>, Form(form): Form<Approval>) -> Response {
-    redirect_with_token(&shared, &form.client_id, &form.user)
+/// `POST /authorize/`: the consent form's Approve (the default) or Deny.
+async fn decide(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Form(form): Form<Decision>,
+) -> Response {
+    shared.enter(&Method::POST, "/authorize/", &headers);
+    decided(&shared, form)
 }
 
-/// The identity path: `{"username": ...}`.
+/// `GET /_fake/approve?client_id=ID&user=U`: the Approve button as a link.
+async fn fake_approve(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(mut form): Query<Decision>,
+) -> Response {
+    shared.enter(&Method::GET, "/_fake/approve", &headers);
+    form.decision = Some("approve".into());
+    decided(&shared, form)
+}
+
+/// `GET /_fake/deny?client_id=ID`: the Deny button as a link.
+async fn fake_deny(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(mut form): Query<Decision>,
+) -> Response {
+    shared.enter(&Method::GET, "/_fake/deny", &headers);
+    form.decision = Some("deny".into());
+    decided(&shared, form)
+}
+
+/// The identity path: `{"username": ..., "id": ...}`.
 async fn identity(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
     let path = shared.config.identity_path.clone();
-    shared.enter(&path, &headers);
-    match shared.user(&headers) {
-        Some(user) => axum::Json(json!({"username": user})).into_response(),
-        None => unauthorized(),
-    }
+    let Some(user) = shared.enter(&Method::GET, &path, &headers) else {
+        return unauthorized();
+    };
+    let mut inner = shared.inner();
+    let next = inner.user_ids.len() as u64 + 1;
+    let id = *inner.user_ids.entry(user.clone()).or_insert(next);
+    axum::Json(json!({"username": user, "id": id})).into_response()
 }
 
 #[derive(serde::Deserialize)]
@@ -306,7 +544,7 @@ async fn front_page(
     headers: HeaderMap,
     Query(query): Query<SortQuery>,
 ) -> Response {
-    shared.enter("/", &headers);
+    shared.enter(&Method::GET, "/", &headers);
     let sort = query.sort.unwrap_or_else(|| "hot".into());
     let items = json!([
         {"id": 1, "title": "Front page story", "comments": 42},
@@ -317,26 +555,354 @@ async fn front_page(
 
 /// `GET /unread`: the user's unread notifications.
 async fn unread(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    shared.enter("/unread", &headers);
-    match shared.user(&headers) {
-        Some(user) => {
-            let list = shared
-                .inner()
-                .unread
-                .get(&user)
-                .cloned()
-                .unwrap_or_default();
-            axum::Json(json!({"unread": list})).into_response()
-        }
-        None => unauthorized(),
+    let Some(user) = shared.enter(&Method::GET, "/unread", &headers) else {
+        return unauthorized();
+    };
+    let list = shared
+        .inner()
+        .unread
+        .get(&user)
+        .cloned()
+        .unwrap_or_default();
+    axum::Json(json!({"unread": list})).into_response()
+}
+
+/// `GET /api/messages`: the messages the user sent or received.
+async fn list_messages(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let Some(user) = shared.enter(&Method::GET, "/api/messages", &headers) else {
+        return unauthorized();
+    };
+    let list: Vec<Value> = shared
+        .inner()
+        .messages
+        .iter()
+        .filter(|message| message["from"] == user.as_str() || message["to"] == user.as_str())
+        .cloned()
+        .collect();
+    axum::Json(json!({"messages": list})).into_response()
+}
+
+/// `POST /api/messages` with `{"to": ..., "text": ...}`: 201 with the created message.
+async fn post_message(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(user) = shared.enter(&Method::POST, "/api/messages", &headers) else {
+        return unauthorized();
+    };
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return api_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the message as application/json",
+        );
     }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "The body is not JSON",
+        );
+    };
+    let mut inner = shared.inner();
+    inner.last_message_body = Some(body.clone());
+    let field = |name: &str| {
+        body.get(name)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|value| !value.is_empty())
+            .map(str::to_owned)
+    };
+    let (Some(to), Some(text)) = (field("to"), field("text")) else {
+        drop(inner);
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "A message needs a non-empty \"to\" and \"text\"",
+        );
+    };
+    let id = inner.messages.len() + 1;
+    let message = json!({"id": id, "from": user, "to": to, "text": text});
+    inner.messages.push(message.clone());
+    (StatusCode::CREATED, axum::Json(message)).into_response()
 }
 
 /// `GET /settings/apps`: the page where users revoke apps (an HTML page, not an API).
 async fn settings_page(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    shared.enter("/settings/apps", &headers);
+    shared.enter(&Method::GET, "/settings/apps", &headers);
     page(
         StatusCode::OK,
         "<h1>Authorized applications</h1><p>Revoke access from here.</p>",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const APP: &str = "authdeck";
+    const CALLBACK: &str = "http://127.0.0.1:4567/callback";
+
+    fn http() -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client")
+    }
+
+    async fn site_with(config: TokenSiteConfig) -> FakeTokenSite {
+        let site = FakeTokenSite::start(config).await;
+        site.register_app(APP, CALLBACK);
+        site
+    }
+
+    /// GETs `url` and returns the redirect's query fields.
+    async fn redirect_query(url: &str) -> Vec<(String, String)> {
+        let response = http().get(url).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FOUND);
+        let location = response.headers()[header::LOCATION].to_str().unwrap();
+        assert!(location.starts_with(CALLBACK), "{location}");
+        let url = Url::parse(location).unwrap();
+        assert_eq!(url.fragment(), None);
+        url.query_pairs().into_owned().collect()
+    }
+
+    async fn approved_token(site: &FakeTokenSite, user: &str) -> String {
+        let query = redirect_query(&site.approve_url(APP, user)).await;
+        assert_eq!(query.len(), 1, "{query:?}");
+        assert_eq!(query[0].0, "token");
+        query[0].1.clone()
+    }
+
+    async fn post_message(
+        site: &FakeTokenSite,
+        authorization: Option<&str>,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let mut request = http()
+            .post(format!("{}/api/messages", site.base_url()))
+            .json(&body);
+        if let Some(authorization) = authorization {
+            request = request.header(header::AUTHORIZATION.as_str(), authorization);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(site: &FakeTokenSite, path: &str, authorization: &str) -> (StatusCode, Value) {
+        let response = http()
+            .get(format!("{}{path}", site.base_url()))
+            .header(header::AUTHORIZATION.as_str(), authorization)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    #[tokio::test]
+    async fn approve_and_deny_links_work_whatever_the_consent() {
+        let site = site_with(TokenSiteConfig {
+            consent: Consent::Page,
+            ..TokenSiteConfig::default()
+        })
+        .await;
+        let token = approved_token(&site, "bob").await;
+        assert!(site.is_authorized("bob", APP));
+        let (status, me) = get(&site, "/@me", &token).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(me["username"], "bob");
+        assert!(me["id"].is_u64());
+
+        let denied = redirect_query(&site.deny_url(APP)).await;
+        assert_eq!(denied, vec![("error".into(), "access_denied".into())]);
+        let unknown = http().get(site.deny_url("nope")).send().await.unwrap();
+        assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+        let nobody = http().get(site.approve_url(APP, " ")).send().await.unwrap();
+        assert_eq!(nobody.status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[tokio::test]
+    async fn the_consent_forms_deny_button_redirects_with_access_denied() {
+        let site = site_with(TokenSiteConfig {
+            consent: Consent::Page,
+            ..TokenSiteConfig::default()
+        })
+        .await;
+        let page = http().get(site.authorize_url(APP)).send().await.unwrap();
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains("value=deny") && html.contains("value=approve"),
+            "{html}"
+        );
+        let response = http()
+            .post(format!("{}/authorize/", site.base_url()))
+            .form(&[("client_id", APP), ("decision", "deny")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::FOUND);
+        let location = response.headers()[header::LOCATION].to_str().unwrap();
+        assert_eq!(location, format!("{CALLBACK}?error=access_denied"));
+        assert!(!site.is_authorized("alice", APP));
+    }
+
+    #[tokio::test]
+    async fn the_token_param_is_configurable_and_state_never_comes_back() {
+        let site = site_with(TokenSiteConfig {
+            token_param: "access_token".into(),
+            ..TokenSiteConfig::default()
+        })
+        .await;
+        let url = format!(
+            "{}&state=s1&redirect_uri=http://evil.test/",
+            site.authorize_url(APP)
+        );
+        let query = redirect_query(&url).await;
+        assert_eq!(query.len(), 1, "{query:?}");
+        assert_eq!(query[0].0, "access_token");
+    }
+
+    #[tokio::test]
+    async fn messages_take_json_with_the_raw_token() {
+        let site = site_with(TokenSiteConfig::default()).await;
+        let token = approved_token(&site, "alice").await;
+        let body = json!({"to": "bob", "text": "hello"});
+
+        let (status, answer) = post_message(&site, None, body.clone()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(answer["error"], "invalid_token");
+        let bearer = format!("Bearer {token}");
+        let (status, _) = post_message(&site, Some(&bearer), body.clone()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(site.last_header_form(), Some(HeaderForm::Bearer));
+        assert_eq!(site.last_message_body(), None);
+
+        let (status, answer) = post_message(&site, Some(&token), body.clone()).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(
+            answer,
+            json!({"id": 1, "from": "alice", "to": "bob", "text": "hello"})
+        );
+        assert_eq!(site.last_message_body(), Some(body));
+        assert_eq!(site.last_header_form(), Some(HeaderForm::Raw));
+        assert_eq!(site.messages(), vec![answer.clone()]);
+        let (status, list) = get(&site, "/api/messages", &token).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(list["messages"], json!([answer]));
+
+        let (status, answer) = post_message(&site, Some(&token), json!({"to": "bob"})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(answer["error"], "invalid_request");
+        assert_eq!(site.last_message_body(), Some(json!({"to": "bob"})));
+        let form = http()
+            .post(format!("{}/api/messages", site.base_url()))
+            .header(header::AUTHORIZATION.as_str(), &token)
+            .form(&[("to", "bob"), ("text", "hi")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(form.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(site.messages().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn require_bearer_applies_to_every_api() {
+        let site = site_with(TokenSiteConfig {
+            require_bearer: true,
+            ..TokenSiteConfig::default()
+        })
+        .await;
+        let token = approved_token(&site, "alice").await;
+        let body = json!({"to": "bob", "text": "hello"});
+        let (status, _) = post_message(&site, Some(&token), body.clone()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, _) = post_message(&site, Some(&format!("Bearer {token}")), body).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(
+            get(&site, "/unread", &token).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+
+    #[tokio::test]
+    async fn every_request_is_recorded_with_its_header_form() {
+        let site = site_with(TokenSiteConfig::default()).await;
+        assert_eq!(site.last_header_form(), None);
+        let token = approved_token(&site, "alice").await;
+        get(&site, "/@me", &token).await;
+        get(&site, "/@me", &format!("bearer {token}")).await;
+        get(&site, "/unread", "Token abc").await;
+        http()
+            .get(format!("{}/?sort=comments", site.base_url()))
+            .send()
+            .await
+            .unwrap();
+        let seen: Vec<_> = site
+            .requests()
+            .into_iter()
+            .map(|r| (r.method, r.path, r.header_form, r.user))
+            .collect();
+        let alice = Some("alice".to_owned());
+        assert_eq!(
+            seen,
+            vec![
+                (
+                    "GET".into(),
+                    "/_fake/approve".into(),
+                    HeaderForm::Missing,
+                    None
+                ),
+                ("GET".into(), "/@me".into(), HeaderForm::Raw, alice),
+                ("GET".into(), "/@me".into(), HeaderForm::Bearer, None),
+                ("GET".into(), "/unread".into(), HeaderForm::Other, None),
+                ("GET".into(), "/".into(), HeaderForm::Missing, None),
+            ]
+        );
+        assert_eq!(site.last_authorization(), None);
+        assert_eq!(site.calls("/@me"), 2);
+    }
+
+    #[tokio::test]
+    async fn a_revoked_app_answers_401_everywhere_until_approved_again() {
+        let site = site_with(TokenSiteConfig::default()).await;
+        let old = approved_token(&site, "alice").await;
+        let bobs = approved_token(&site, "bob").await;
+        site.revoke_on_settings_page("alice", APP);
+        assert!(!site.is_authorized("alice", APP));
+        assert!(site.is_authorized("bob", APP));
+        for path in ["/@me", "/unread", "/api/messages"] {
+            let (status, answer) = get(&site, path, &old).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+            assert_eq!(answer["error"], "invalid_token");
+        }
+        let body = json!({"to": "bob", "text": "hello"});
+        assert_eq!(
+            post_message(&site, Some(&old), body).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(get(&site, "/@me", &bobs).await.0, StatusCode::OK);
+        let new = approved_token(&site, "alice").await;
+        assert_ne!(new, old);
+        assert_eq!(get(&site, "/@me", &new).await.0, StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn identity_ids_are_stable_per_user() {
+        let site = site_with(TokenSiteConfig::default()).await;
+        let alice = site.mint_personal_token("alice");
+        let bob = site.mint_personal_token("bob");
+        let first = get(&site, "/@me", &alice).await.1["id"].clone();
+        let other = get(&site, "/@me", &bob).await.1["id"].clone();
+        let again = get(&site, "/@me", &alice).await.1["id"].clone();
+        assert_eq!(first, again);
+        assert_ne!(first, other);
+    }
 }

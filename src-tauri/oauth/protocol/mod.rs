@@ -7,7 +7,9 @@
 //! kind is one more module here.
 
 pub mod hivesigner;
+pub mod oauth2;
 pub mod steemconnect;
+pub mod token_site;
 
 use reqwest::RequestBuilder;
 use secrecy::SecretString;
@@ -69,10 +71,31 @@ pub trait Dialect: Sync {
     ) -> RequestBuilder;
 }
 
-/// The dialect of `protocol`.
+/// The dialect of a Hivesigner-style `protocol`. The OAuth 2.0 and token-site kinds have
+/// modules of their own ([`oauth2`], [`token_site`]) with their own shapes: their sign-ins,
+/// refreshes and revocations are not Hivesigner's with other field names.
 pub fn dialect(protocol: Protocol) -> &'static dyn Dialect {
     match protocol {
-        Protocol::Hivesigner => &hivesigner::Hivesigner,
+        Protocol::Hivesigner | Protocol::OAuth2 | Protocol::TokenSite => &hivesigner::Hivesigner,
         Protocol::SteemconnectV2 => &steemconnect::SteemconnectV2,
+    }
+}
+
+/// An API call to `provider` carrying `access_token` in the header form its kind reads: the
+/// raw token for Hivesigner, Steemconnect and raw token sites, `Bearer` for OAuth 2.0 servers
+/// and Bearer token sites.
+pub fn with_api_token(
+    provider: &crate::provider::Provider,
+    request: RequestBuilder,
+    access_token: &SecretString,
+) -> RequestBuilder {
+    match provider.kind() {
+        crate::provider::KindSettings::Signer => {
+            dialect(provider.protocol()).with_token(request, access_token)
+        }
+        crate::provider::KindSettings::OAuth2(_) => oauth2::with_token(request, access_token),
+        crate::provider::KindSettings::TokenSite(site) => {
+            token_site::with_token(request, site.header, access_token)
+        }
     }
 }

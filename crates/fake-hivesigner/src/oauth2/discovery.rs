@@ -1,17 +1,19 @@
 //! The discovery documents: RFC 8414 metadata (well-known segment before the issuer's path)
-//! and OpenID Connect discovery (appended to the issuer), both the same JSON.
+//! and OpenID Connect discovery (appended to the issuer), both the same JSON; the
+//! `discovery` knob serves only one of them (the other answers 404), and the metadata leaves
+//! out `revocation_endpoint` or `authorization_response_iss_parameter_supported` on demand.
 
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, Method};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::answers::failure;
 use super::grants::Shared;
 use super::routes::endpoint_url;
-use super::Endpoint;
+use super::{Discovery, Endpoint, Recorded};
 
 fn metadata(shared: &Shared) -> Value {
     let issuer = &shared.issuer;
@@ -26,10 +28,12 @@ fn metadata(shared: &Shared) -> Value {
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "authorization_response_iss_parameter_supported": true,
         "scopes_supported": ["openid", "profile", "offline_access"],
         "subject_types_supported": ["public"],
     });
+    if knobs.advertise_iss_parameter {
+        doc["authorization_response_iss_parameter_supported"] = json!(true);
+    }
     if knobs.revocation_endpoint {
         doc["revocation_endpoint"] = json!(endpoint_url(issuer, "revoke", slash));
         doc["revocation_endpoint_auth_methods_supported"] =
@@ -38,22 +42,45 @@ fn metadata(shared: &Shared) -> Value {
     doc
 }
 
-async fn answer(shared: &Shared, headers: &HeaderMap) -> Response {
-    if let Some(failed) = shared
-        .enter(Endpoint::Discovery, &Method::GET, headers, &[])
-        .await
-    {
+/// Which document a route serves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Document {
+    Rfc8414,
+    OpenId,
+}
+
+async fn answer(shared: &Shared, document: Document, uri: &Uri, headers: &HeaderMap) -> Response {
+    let recorded = Recorded::of(&Method::GET, uri, headers, &[], &[]);
+    let served = match shared.inner().knobs.discovery {
+        Discovery::Both => true,
+        Discovery::Rfc8414Only => document == Document::Rfc8414,
+        Discovery::OpenIdOnly => document == Document::OpenId,
+    };
+    if !served {
+        // Counted and recorded, but a queued failure waits for a document that is served.
+        shared.inner().record(Endpoint::Discovery, recorded);
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    if let Some(failed) = shared.enter(Endpoint::Discovery, recorded).await {
         return failure(failed);
     }
     axum::Json(metadata(shared)).into_response()
 }
 
 /// `GET /.well-known/oauth-authorization-server{issuer path}` (RFC 8414 3.1).
-pub(crate) async fn rfc8414(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    answer(&shared, &headers).await
+pub(crate) async fn rfc8414(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    answer(&shared, Document::Rfc8414, &uri, &headers).await
 }
 
 /// `GET {issuer}/.well-known/openid-configuration` (OpenID Connect Discovery 4).
-pub(crate) async fn openid(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    answer(&shared, &headers).await
+pub(crate) async fn openid(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    answer(&shared, Document::OpenId, &uri, &headers).await
 }

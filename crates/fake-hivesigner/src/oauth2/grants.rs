@@ -1,11 +1,13 @@
 //! The fake OAuth 2.0 server's state: registered clients, codes, grants and their tokens, the
-//! test clock, the knobs, the failures queued per endpoint and what each endpoint recorded.
+//! test clock, the knobs, the failures queued per endpoint, what each endpoint recorded and
+//! the protected API's notes.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
-use axum::http::{HeaderMap, Method};
 use rand::distr::{Alphanumeric, SampleString};
+use serde_json::Value;
 
 use super::{Client, Endpoint, Failure, OAuth2Config, Recorded};
 
@@ -54,7 +56,10 @@ pub(crate) struct Inner {
     pub(crate) access: HashMap<String, Access>,
     pub(crate) refresh: HashMap<String, Refresh>,
     pub(crate) next_grant: u64,
+    /// The test clock; read it with [`Inner::now`] (which adds wall time when `real_time`).
     pub(crate) clock: u64,
+    pub(crate) started: Instant,
+    pub(crate) notes: Vec<Value>,
     pub(crate) failures: HashMap<Endpoint, VecDeque<Failure>>,
     pub(crate) counts: HashMap<Endpoint, usize>,
     pub(crate) last: HashMap<Endpoint, Recorded>,
@@ -67,6 +72,22 @@ pub(crate) fn random(len: usize) -> String {
 }
 
 impl Inner {
+    /// The clock's reading: the test clock, plus the seconds run when `real_time` is on.
+    pub(crate) fn now(&self) -> u64 {
+        let run = if self.knobs.real_time {
+            self.started.elapsed().as_secs()
+        } else {
+            0
+        };
+        self.clock + run
+    }
+
+    /// Counts the request and keeps it as `endpoint`'s last, without playing a failure.
+    pub(crate) fn record(&mut self, endpoint: Endpoint, recorded: Recorded) {
+        *self.counts.entry(endpoint).or_default() += 1;
+        self.last.insert(endpoint, recorded);
+    }
+
     pub(crate) fn new_grant(
         &mut self,
         client_id: &str,
@@ -89,7 +110,7 @@ impl Inner {
     /// Issues an access token (and a refresh token for an offline grant) for `grant`.
     pub(crate) fn issue(&mut self, grant: u64) -> (String, Option<String>) {
         let access = format!("at-{}", random(32));
-        let expires_at = self.clock + self.knobs.expires_in;
+        let expires_at = self.now() + self.knobs.expires_in;
         let record = Access {
             grant,
             expires_at,
@@ -135,7 +156,7 @@ impl Inner {
     pub(crate) fn live_access(&self, token: &str) -> Option<&Grant> {
         let access = self.access.get(token)?;
         let grant = self.grants.get(&access.grant)?;
-        (!access.revoked && grant.alive && self.clock < access.expires_at).then_some(grant)
+        (!access.revoked && grant.alive && self.now() < access.expires_at).then_some(grant)
     }
 }
 
@@ -157,6 +178,8 @@ impl Shared {
             refresh: HashMap::new(),
             next_grant: 0,
             clock: CLOCK_START,
+            started: Instant::now(),
+            notes: Vec::new(),
             failures: HashMap::new(),
             counts: HashMap::new(),
             last: HashMap::new(),
@@ -175,28 +198,10 @@ impl Shared {
 
     /// Counts and records the request, then plays the failure queued for `endpoint`:
     /// `Some(failure)` to answer instead (a delay has already been slept and gives `None`).
-    pub(crate) async fn enter(
-        &self,
-        endpoint: Endpoint,
-        method: &Method,
-        headers: &HeaderMap,
-        fields: &[(String, String)],
-    ) -> Option<Failure> {
+    pub(crate) async fn enter(&self, endpoint: Endpoint, recorded: Recorded) -> Option<Failure> {
         let failure = {
             let mut inner = self.inner();
-            *inner.counts.entry(endpoint).or_default() += 1;
-            let recorded = Recorded {
-                method: method.to_string(),
-                headers: headers
-                    .iter()
-                    .map(|(name, value)| {
-                        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-                        (name.as_str().to_owned(), value)
-                    })
-                    .collect(),
-                fields: fields.to_vec(),
-            };
-            inner.last.insert(endpoint, recorded);
+            inner.record(endpoint, recorded);
             inner
                 .failures
                 .get_mut(&endpoint)

@@ -4,7 +4,12 @@
 //! It behaves as a certified server does: RFC 6749 (codes, refresh, 5.2 errors), RFC 7636
 //! (PKCE S256 required for public clients, `plain` refused), RFC 8414 and OpenID discovery
 //! for an issuer with a path, RFC 9207 `iss` on every authorization response, RFC 7009
-//! revocation, RFC 6750 bearer use at userinfo, RFC 8252 loopback redirects on any port.
+//! revocation, RFC 6750 bearer use at userinfo and at a small protected API (`/api/me`,
+//! `/api/notes` at the issuer's origin), RFC 8252 loopback redirects on any port.
+//!
+//! Consent: `AutoApprove { user }` answers the authorize GET with the 302 at once (a test
+//! plays the browser with [`crate::consent`]); `Page` shows a form with Approve and Deny that
+//! POSTs to `{issuer}/authorize/consent`, for a person (the sandbox) or a test that posts it.
 //!
 //! ```ignore
 //! let fake = FakeOAuth2::start(OAuth2Config::default()).await;
@@ -13,15 +18,20 @@
 //! ```
 //!
 //! Modules: `grants` (state), `routes` (router, paths and failures), `answers` (error
-//! answers), `client_auth`, `discovery`, `authorize`, `token`, `revoke`, `userinfo`.
+//! answers), `client_auth`, `discovery`, `authorize` and `consent_page`, `token`, `revoke`,
+//! `userinfo` (and the bearer check), `api`.
 
 mod answers;
+mod api;
 mod authorize;
 mod client_auth;
+mod consent_page;
 mod discovery;
 mod grants;
 mod revoke;
 mod routes;
+#[cfg(test)]
+mod tests;
 mod token;
 mod userinfo;
 
@@ -29,6 +39,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::http::{HeaderMap, Method, Uri};
+use serde_json::Value;
 use url::Url;
 
 pub use crate::Consent;
@@ -112,6 +124,34 @@ pub enum Endpoint {
     Revoke,
     /// `GET {issuer}/userinfo`.
     Userinfo,
+    /// The protected API: `GET {origin}/api/me` and `POST {origin}/api/notes`.
+    Api,
+}
+
+/// Which discovery documents the fake serves; the other answers 404 (to test a client's
+/// fallback from one to the other).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Discovery {
+    /// Both RFC 8414 metadata and OpenID Connect discovery.
+    #[default]
+    Both,
+    /// Only `/.well-known/oauth-authorization-server{issuer path}`.
+    Rfc8414Only,
+    /// Only `{issuer}/.well-known/openid-configuration`.
+    OpenIdOnly,
+}
+
+/// What the `iss` parameter of authorization responses (RFC 9207) carries.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum IssParameter {
+    /// The issuer identifier, as RFC 9207 says.
+    #[default]
+    Issuer,
+    /// No `iss` at all (a server without RFC 9207; pair it with
+    /// `advertise_iss_parameter: false`, or not, to test a client's check).
+    Omitted,
+    /// This value instead of the issuer (a mix-up attack, for a mismatch test).
+    Wrong(String),
 }
 
 /// A one-shot failure queued with [`FakeOAuth2::fail_next`].
@@ -130,13 +170,45 @@ pub enum Failure {
 pub struct Recorded {
     /// `GET`, `POST`, ...
     pub method: String,
+    /// The request's path, without the query (which discovery document, which API route).
+    pub path: String,
     /// Header names (lowercase) and values, in order.
     pub headers: Vec<(String, String)>,
     /// The query (GET) or form body (POST) fields, in order.
     pub fields: Vec<(String, String)>,
+    /// The raw body, as (lossy) UTF-8; empty for a GET.
+    pub body: String,
 }
 
 impl Recorded {
+    /// What a handler saw; `fields` are the query's or the form body's.
+    pub(crate) fn of(
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        fields: &[(String, String)],
+        body: &[u8],
+    ) -> Self {
+        Self {
+            method: method.to_string(),
+            path: uri.path().to_owned(),
+            headers: headers
+                .iter()
+                .map(|(name, value)| {
+                    let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                    (name.as_str().to_owned(), value)
+                })
+                .collect(),
+            fields: fields.to_vec(),
+            body: String::from_utf8_lossy(body).into_owned(),
+        }
+    }
+
+    /// The body parsed as JSON, when it is JSON.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_str(&self.body).ok()
+    }
+
     /// The first header with this (lowercase) name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -155,13 +227,15 @@ impl Recorded {
 }
 
 /// How to start the fake. `Default`: issuer path `/realms/test`, auto-approve as `alice`,
-/// one-hour tokens, `Bearer`, `expires_in` sent, revocation advertised, no trailing slashes,
-/// the previous access token revoked on refresh, 127.0.0.1 on a free port.
+/// one-hour tokens, `Bearer`, `expires_in` sent, revocation advertised, both discovery
+/// documents, `iss` advertised and sent, no trailing slashes, the previous access token
+/// revoked on refresh, the test clock only, 127.0.0.1 on a free port.
 #[derive(Clone, Debug)]
 pub struct OAuth2Config {
     /// The issuer's path (`"/realms/test"`), or `""` for an issuer without a path.
     pub issuer_path: String,
-    /// What the user does at the authorize endpoint (`Page` answers a 200 page, no redirect).
+    /// What the user does at the authorize endpoint (`Page`: a 200 consent page whose form
+    /// POSTs to `{issuer}/authorize/consent`; nothing comes back until it is submitted).
     pub consent: Consent,
     /// Access token lifetime in test-clock seconds.
     pub expires_in: u64,
@@ -169,13 +243,24 @@ pub struct OAuth2Config {
     pub omit_expires_in: bool,
     /// Answer `token_type: "bearer"` instead of `"Bearer"`.
     pub lowercase_token_type: bool,
-    /// Advertise and serve the revocation endpoint.
+    /// Advertise and serve the revocation endpoint (fixed at start: without it the endpoint
+    /// is not routed and answers 404).
     pub revocation_endpoint: bool,
+    /// Which discovery documents to serve (see [`FakeOAuth2::set_discovery`]).
+    pub discovery: Discovery,
+    /// Put `authorization_response_iss_parameter_supported: true` in the metadata (when off
+    /// the key is left out).
+    pub advertise_iss_parameter: bool,
+    /// What authorization responses carry as `iss` (see [`FakeOAuth2::set_iss_parameter`]).
+    pub iss_parameter: IssParameter,
     /// Token and revocation endpoints at `.../token/` and `.../revoke/`; the slashless POST
     /// gets a 301 to them.
     pub trailing_slash: bool,
     /// A refresh revokes the access tokens issued before it in the grant.
     pub revoke_previous_access: bool,
+    /// Let the clock also run with wall time (the sandbox: tokens really expire); the test
+    /// clock's [`FakeOAuth2::advance`] still adds to it.
+    pub real_time: bool,
     /// Where to listen.
     pub bind: SocketAddr,
 }
@@ -191,8 +276,12 @@ impl Default for OAuth2Config {
             omit_expires_in: false,
             lowercase_token_type: false,
             revocation_endpoint: true,
+            discovery: Discovery::Both,
+            advertise_iss_parameter: true,
+            iss_parameter: IssParameter::Issuer,
             trailing_slash: false,
             revoke_previous_access: true,
+            real_time: false,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }
@@ -271,6 +360,22 @@ impl FakeOAuth2 {
         format!("{}/userinfo", self.issuer())
     }
 
+    /// The protected API's `GET {origin}/api/me` (Bearer only): `{sub, preferred_username}`.
+    pub fn api_me_url(&self) -> String {
+        format!("{}/api/me", self.base_url())
+    }
+
+    /// The protected API's `POST {origin}/api/notes` (Bearer only, a JSON object body):
+    /// 201 with the body echoed plus `"owner"`.
+    pub fn api_notes_url(&self) -> String {
+        format!("{}/api/notes", self.base_url())
+    }
+
+    /// Every note `POST /api/notes` accepted, as answered (with `owner`), in order.
+    pub fn notes(&self) -> Vec<Value> {
+        self.shared.inner().notes.clone()
+    }
+
     /// `{issuer}/authorize?` with these query parameters, percent-encoded.
     pub fn authorize_url(&self, params: &[(&str, &str)]) -> String {
         let mut url = Url::parse(&format!("{}/authorize", self.issuer())).expect("a URL");
@@ -291,6 +396,21 @@ impl FakeOAuth2 {
     /// Sets the lifetime of access tokens issued from now on.
     pub fn set_expires_in(&self, secs: u64) {
         self.shared.inner().knobs.expires_in = secs;
+    }
+
+    /// Sets which discovery documents are served from now on (the other answers 404).
+    pub fn set_discovery(&self, discovery: Discovery) {
+        self.shared.inner().knobs.discovery = discovery;
+    }
+
+    /// Puts `authorization_response_iss_parameter_supported` in the metadata, or leaves it out.
+    pub fn set_advertise_iss_parameter(&self, on: bool) {
+        self.shared.inner().knobs.advertise_iss_parameter = on;
+    }
+
+    /// Sets what authorization responses carry as `iss` from now on.
+    pub fn set_iss_parameter(&self, iss: IssParameter) {
+        self.shared.inner().knobs.iss_parameter = iss;
     }
 
     /// Turns revoking the previous access token on refresh on or off.
@@ -323,7 +443,8 @@ impl FakeOAuth2 {
             .unwrap_or(0)
     }
 
-    /// The last request `endpoint` received.
+    /// The last request `endpoint` received (for [`Endpoint::Discovery`], a 404 from the
+    /// document not served included; its `path` says which was asked).
     pub fn last_request(&self, endpoint: Endpoint) -> Option<Recorded> {
         self.shared.inner().last.get(&endpoint).cloned()
     }

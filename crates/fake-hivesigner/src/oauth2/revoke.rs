@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use super::answers::OAuthError;
@@ -18,10 +18,11 @@ use super::Endpoint;
 pub(crate) async fn revoke(
     State(shared): State<Arc<Shared>>,
     method: Method,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let fields = match enter_post(&shared, Endpoint::Revoke, &method, &headers, &body).await {
+    let fields = match enter_post(&shared, Endpoint::Revoke, &method, &uri, &headers, &body).await {
         Ok(fields) => fields,
         Err(answer) => return answer,
     };

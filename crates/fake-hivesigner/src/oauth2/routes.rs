@@ -1,15 +1,16 @@
 //! The fake OAuth 2.0 server's router: where every endpoint lives under the issuer's path,
-//! and the 301 from a slashless token or revocation endpoint to the slashed one.
+//! the protected API at the origin, and the 301 from a slashless token or revocation endpoint
+//! to the slashed one.
 
 use std::sync::Arc;
 
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use axum::Router;
 
 use super::grants::Shared;
-use super::{authorize, discovery, revoke, token, userinfo, OAuth2Config};
+use super::{api, authorize, discovery, revoke, token, userinfo, OAuth2Config};
 
 /// `{issuer}/{name}`, with a trailing slash when `slash`.
 pub(crate) fn endpoint_url(issuer: &str, name: &str, slash: bool) -> String {
@@ -36,7 +37,13 @@ pub(crate) fn router(config: &OAuth2Config, issuer: &str) -> Router<Arc<Shared>>
             get(discovery::openid),
         )
         .route(&format!("{path}/authorize"), get(authorize::authorize))
-        .route(&format!("{path}/userinfo"), any(userinfo::userinfo));
+        .route(
+            &format!("{path}/authorize/consent"),
+            post(authorize::decide),
+        )
+        .route(&format!("{path}/userinfo"), any(userinfo::userinfo))
+        .route("/api/me", any(api::me))
+        .route("/api/notes", any(api::notes));
     let mut endpoints = vec![("token", any(token::token))];
     if config.revocation_endpoint {
         endpoints.push(("revoke", any(revoke::revoke)));

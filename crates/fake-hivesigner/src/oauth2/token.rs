@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use super::answers::{failure, ok_json, OAuthError};
 use super::client_auth::authenticate;
 use super::grants::{Inner, Shared};
-use super::Endpoint;
+use super::{Endpoint, Recorded};
 
 /// A form body's fields, in order.
 pub(crate) fn form_fields(body: &[u8]) -> Vec<(String, String)> {
@@ -36,11 +36,13 @@ pub(crate) async fn enter_post(
     shared: &Shared,
     endpoint: Endpoint,
     method: &Method,
+    uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Vec<(String, String)>, Response> {
     let fields = form_fields(body);
-    if let Some(failed) = shared.enter(endpoint, method, headers, &fields).await {
+    let recorded = Recorded::of(method, uri, headers, &fields, body);
+    if let Some(failed) = shared.enter(endpoint, recorded).await {
         return Err(failure(failed));
     }
     if method != Method::POST {
@@ -64,10 +66,11 @@ pub(crate) async fn enter_post(
 pub(crate) async fn token(
     State(shared): State<Arc<Shared>>,
     method: Method,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let fields = match enter_post(&shared, Endpoint::Token, &method, &headers, &body).await {
+    let fields = match enter_post(&shared, Endpoint::Token, &method, &uri, &headers, &body).await {
         Ok(fields) => fields,
         Err(answer) => return answer,
     };
@@ -99,7 +102,7 @@ fn exchange_code(
     fields: &[(String, String)],
 ) -> Result<Value, OAuthError> {
     let code = field(fields, "code").ok_or_else(|| OAuthError::request("code is missing."))?;
-    let clock = inner.clock;
+    let clock = inner.now();
     let record = inner.codes.get_mut(code).ok_or_else(OAuthError::grant)?;
     if record.client_id != client_id {
         return Err(OAuthError::grant());
