@@ -18,14 +18,23 @@ const COMMANDS: &[&str] = &[
     "parse_post_link",
     "prepare_vote",
     "prepare_post",
+    "prepare_follow",
+    "prepare_reblog",
+    "prepare_delete",
+    "prepare_claim",
     "send_draft",
     "preview_markdown",
+    "preview_images",
     "list_activity",
     "prepare_retry",
     "open_external_link",
     "send_api_request",
     "list_recent_requests",
     "list_api_targets",
+    "post_card",
+    "account_standing",
+    "account_authority",
+    "pending_rewards",
 ];
 
 fn main() {

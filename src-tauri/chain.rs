@@ -1,7 +1,9 @@
 //! The read-only Hive/Steem API node client: which nodes to ask ([`NodeList`]), asking them in
 //! turn with failover ([`ChainClient`]), and the one question the rest of Authdeck needs
 //! answered after a lost broadcast answer: is this transaction already on chain
-//! ([`ChainClient::find_on_chain`])?
+//! ([`ChainClient::find_on_chain`])? Also the typed reads the curator's desk needs: posts and
+//! their votes, accounts (mana, vesting, posting authority, unclaimed rewards), the reward
+//! fund, the median price and the global properties.
 //!
 //! It speaks JSON-RPC 2.0 (`condenser_api.*`) over the app's one HTTP stack (reqwest) and never
 //! writes anything. Nodes are tried in order, starting with the one that answered last; a node
@@ -276,6 +278,15 @@ pub struct Content {
     pub children: Option<i64>,
     /// The payout it would get now (`1.234 HBD`).
     pub pending_payout_value: String,
+    /// The category: the root post's first tag or community (`hive-123456`).
+    pub category: String,
+    /// How deep it is: 0 for a root post, 1 for a reply to it, ...
+    #[serde(deserialize_with = "lenient_integer")]
+    pub depth: Option<i64>,
+    /// The front ends' path to it: `/category/@root_author/root_permlink#@author/permlink`.
+    pub url: String,
+    /// The root post's title (a reply's own title is empty).
+    pub root_title: String,
 }
 
 impl Default for Content {
@@ -293,6 +304,10 @@ impl Default for Content {
             net_votes: None,
             children: None,
             pending_payout_value: String::new(),
+            category: String::new(),
+            depth: None,
+            url: String::new(),
+            root_title: String::new(),
         }
     }
 }
@@ -318,6 +333,109 @@ pub struct GlobalProperties {
     /// The witness that produced the newest block.
     #[serde(default)]
     pub current_witness: String,
+    /// How many full votes a day keep the voting mana level (10 on Hive and Steem): a vote's
+    /// mana is divided by this times the 5-day regeneration, when the node sent it.
+    #[serde(default, deserialize_with = "lenient_integer")]
+    pub vote_power_reserve_rate: Option<i64>,
+}
+
+/// A manabar as the chain keeps it: the mana at the last update, and when that was.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Manabar {
+    /// The mana at `last_update_time`, in the chain's integer units (micro-VESTS).
+    #[serde(deserialize_with = "integer")]
+    pub current_mana: i64,
+    /// When it was last updated (Unix seconds).
+    #[serde(deserialize_with = "integer")]
+    pub last_update_time: i64,
+}
+
+/// An authority: who may sign, with what weight, and the weight a signature needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Authority {
+    /// The weight the signatures must add up to.
+    #[serde(deserialize_with = "unsigned")]
+    pub weight_threshold: u64,
+    /// Other accounts that may sign, with their weights (`[["hivesigner", 1]]`).
+    #[serde(default)]
+    pub account_auths: Vec<(String, u64)>,
+    /// Public keys that may sign, with their weights.
+    #[serde(default)]
+    pub key_auths: Vec<(String, u64)>,
+}
+
+impl Authority {
+    /// The weight `account` has in it, if it is listed.
+    pub fn weight_of(&self, account: &str) -> Option<u64> {
+        self.account_auths
+            .iter()
+            .find(|(name, _)| name == account)
+            .map(|(_, weight)| *weight)
+    }
+
+    /// Whether `account` may sign alone: it is listed with at least the threshold's weight.
+    pub fn lets_sign_alone(&self, account: &str) -> bool {
+        self.weight_of(account)
+            .is_some_and(|weight| weight >= self.weight_threshold)
+    }
+}
+
+/// An account as `condenser_api.get_accounts` answers it (the fields the desk reads). Assets
+/// are the chain's strings (`1.234 HBD`, `12.345678 VESTS`); Steem's names
+/// (`reward_sbd_balance`, `reward_steem_balance`) are read into the Hive ones.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ChainAccount {
+    /// The account name.
+    pub name: String,
+    /// The upvote mana.
+    #[serde(default)]
+    pub voting_manabar: Manabar,
+    /// The vesting shares it owns.
+    #[serde(default)]
+    pub vesting_shares: String,
+    /// The vesting shares it delegated to others.
+    #[serde(default)]
+    pub delegated_vesting_shares: String,
+    /// The vesting shares others delegated to it.
+    #[serde(default)]
+    pub received_vesting_shares: String,
+    /// The vesting shares its votes count with, when the node sends it (Hive): owned minus
+    /// delegated plus received, minus what a power down is about to take.
+    #[serde(default)]
+    pub post_voting_power: Option<String>,
+    /// The posting authority.
+    #[serde(default)]
+    pub posting: Authority,
+    /// Unclaimed author and curation rewards in HBD (SBD on Steem).
+    #[serde(default, alias = "reward_sbd_balance")]
+    pub reward_hbd_balance: String,
+    /// Unclaimed rewards in HIVE (STEEM on Steem).
+    #[serde(default, alias = "reward_steem_balance")]
+    pub reward_hive_balance: String,
+    /// Unclaimed rewards in VESTS.
+    #[serde(default)]
+    pub reward_vesting_balance: String,
+}
+
+/// A reward fund as `condenser_api.get_reward_fund` answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RewardFund {
+    /// What is in the pool (`800000.000 HIVE`).
+    pub reward_balance: String,
+    /// The reward shares claimed recently (a decaying sum), as digits: the pool is shared out
+    /// in proportion to it.
+    #[serde(deserialize_with = "digits")]
+    pub recent_claims: String,
+}
+
+/// The witnesses' median price of the chain's coin: `base` (`0.250 HBD`) buys `quote`
+/// (`1.000 HIVE`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MedianPrice {
+    /// The dollar side (`0.250 HBD`, `0.200 SBD`).
+    pub base: String,
+    /// The coin side (`1.000 HIVE`, `1.000 STEEM`).
+    pub quote: String,
 }
 
 /// An integer sent as a JSON number or as a string of digits (nodes do both).
@@ -337,6 +455,21 @@ fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> 
 fn unsigned<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
     let number = integer(deserializer)?;
     u64::try_from(number).map_err(|_| D::Error::custom(format!("{number} is negative")))
+}
+
+/// A non-negative integer of any size (`recent_claims` is a 128-bit number), sent as a JSON
+/// number or as a string of digits, kept as its digits.
+fn digits<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let value = Value::deserialize(deserializer)?;
+    let text = match &value {
+        Value::Number(number) if number.is_u64() => number.to_string(),
+        Value::String(text) => text.trim().to_owned(),
+        _ => String::new(),
+    };
+    if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(D::Error::custom(format!("{value} is not a whole number")));
+    }
+    Ok(text)
 }
 
 /// Fields nothing depends on: a shape Authdeck cannot read is `None`, not a broken answer.
@@ -551,6 +684,38 @@ impl ChainClient {
         let answered = self
             .call(
                 "condenser_api.get_dynamic_global_properties",
+                json!([]),
+                None,
+            )
+            .await?;
+        Ok(answered.value)
+    }
+
+    /// `condenser_api.get_accounts [names]`: the accounts that exist among `names`, in one
+    /// call however many are asked for (none for an empty list, without asking).
+    pub async fn get_accounts(&self, names: &[String]) -> Result<Vec<ChainAccount>, NodeError> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let answered = self
+            .call("condenser_api.get_accounts", json!([names]), None)
+            .await?;
+        Ok(answered.value)
+    }
+
+    /// `condenser_api.get_reward_fund [name]`: the reward pool named `name` (`post`).
+    pub async fn get_reward_fund(&self, name: &str) -> Result<RewardFund, NodeError> {
+        let answered = self
+            .call("condenser_api.get_reward_fund", json!([name]), None)
+            .await?;
+        Ok(answered.value)
+    }
+
+    /// `condenser_api.get_current_median_history_price`: the witnesses' median price.
+    pub async fn get_current_median_history_price(&self) -> Result<MedianPrice, NodeError> {
+        let answered = self
+            .call(
+                "condenser_api.get_current_median_history_price",
                 json!([]),
                 None,
             )
@@ -905,6 +1070,16 @@ mod tests {
         assert!(found.is_reply());
         assert_eq!(found.net_votes, Some(3));
         assert_eq!(found.pending_payout_value, "0.120 HBD");
+        assert_eq!((found.category.as_str(), found.depth), ("", None));
+        let reply = content(json!({"author": "alice", "permlink": "re-post",
+            "parent_author": "bob", "parent_permlink": "post", "category": "hive-123456",
+            "depth": 1, "url": "/hive-123456/@bob/post#@alice/re-post",
+            "root_title": "Bob's post"}))
+        .expect("it exists");
+        assert_eq!(reply.category, "hive-123456");
+        assert_eq!(reply.depth, Some(1));
+        assert_eq!(reply.root_title, "Bob's post");
+        assert_eq!(reply.url, "/hive-123456/@bob/post#@alice/re-post");
     }
 
     #[test]
@@ -916,6 +1091,79 @@ mod tests {
         .expect("they parse");
         assert_eq!(props.head_block_number, 90_000_123);
         assert_eq!(props.last_irreversible_block_num, Some(90_000_100));
+        assert_eq!(props.vote_power_reserve_rate, None);
+        let props: GlobalProperties = serde_json::from_value(json!({
+            "head_block_number": 1, "time": "2026-01-01T00:00:00",
+            "vote_power_reserve_rate": 10}))
+        .expect("they parse");
+        assert_eq!(props.vote_power_reserve_rate, Some(10));
+    }
+
+    #[test]
+    fn accounts_parse_with_hive_or_steem_names() {
+        let hive: Vec<ChainAccount> = serde_json::from_value(json!([{
+            "name": "alice", "voting_manabar": {"current_mana": "600000000000",
+                "last_update_time": 1_767_182_400},
+            "vesting_shares": "1500000.000000 VESTS",
+            "delegated_vesting_shares": "600000.000000 VESTS",
+            "received_vesting_shares": "100000.000000 VESTS",
+            "post_voting_power": "1000000.000000 VESTS",
+            "posting": {"weight_threshold": 1, "account_auths": [["myapp", 1]],
+                "key_auths": [["STM5key", 1]]},
+            "reward_hbd_balance": "1.234 HBD", "reward_hive_balance": "0.000 HIVE",
+            "reward_vesting_balance": "12.345678 VESTS", "balance": "5.000 HIVE"}]))
+        .expect("a Hive account parses");
+        let alice = &hive[0];
+        assert_eq!(alice.voting_manabar.current_mana, 600_000_000_000);
+        assert_eq!(alice.voting_manabar.last_update_time, 1_767_182_400);
+        assert_eq!(
+            alice.post_voting_power.as_deref(),
+            Some("1000000.000000 VESTS")
+        );
+        assert_eq!(alice.posting.weight_of("myapp"), Some(1));
+        assert!(alice.posting.lets_sign_alone("myapp"));
+        assert!(!alice.posting.lets_sign_alone("hivesigner"));
+        assert_eq!(alice.reward_hbd_balance, "1.234 HBD");
+
+        let steem: Vec<ChainAccount> = serde_json::from_value(json!([{
+            "name": "bob", "voting_manabar": {"current_mana": 5, "last_update_time": 7},
+            "vesting_shares": "1.000000 VESTS", "delegated_vesting_shares": "0.000000 VESTS",
+            "received_vesting_shares": "0.000000 VESTS",
+            "posting": {"weight_threshold": 2, "account_auths": [["steemlogin", 1]],
+                "key_auths": []},
+            "reward_sbd_balance": "0.500 SBD", "reward_steem_balance": "0.001 STEEM",
+            "reward_vesting_balance": "0.000000 VESTS"}]))
+        .expect("a Steem account parses");
+        let bob = &steem[0];
+        assert_eq!(bob.reward_hbd_balance, "0.500 SBD");
+        assert_eq!(bob.reward_hive_balance, "0.001 STEEM");
+        assert_eq!(bob.post_voting_power, None);
+        // Listed, but below the threshold: it cannot sign alone.
+        assert!(!bob.posting.lets_sign_alone("steemlogin"));
+    }
+
+    #[test]
+    fn the_fund_and_the_price_parse() {
+        let fund: RewardFund = serde_json::from_value(json!({"id": 0, "name": "post",
+            "reward_balance": "800000.000 HIVE", "recent_claims": "594937046467353651818",
+            "content_constant": "2000000000000"}))
+        .expect("the fund parses");
+        // More than 64 bits: kept as digits.
+        assert_eq!(fund.recent_claims, "594937046467353651818");
+        let fund: RewardFund =
+            serde_json::from_value(json!({"reward_balance": "1.000 STEEM", "recent_claims": 123}))
+                .expect("a number parses too");
+        assert_eq!(fund.recent_claims, "123");
+        let broken = serde_json::from_value::<RewardFund>(json!({"reward_balance": "1.000 HIVE",
+                "recent_claims": "-5"}));
+        assert!(broken.is_err());
+        let price: MedianPrice =
+            serde_json::from_value(json!({"base": "0.250 HBD", "quote": "1.000 HIVE"}))
+                .expect("the price parses");
+        assert_eq!(
+            (price.base.as_str(), price.quote.as_str()),
+            ("0.250 HBD", "1.000 HIVE")
+        );
     }
 
     #[test]

@@ -17,7 +17,10 @@ use crate::accounts::AccountView;
 use crate::activity::{ActivityEntry, ActivityFilter, ActivityId, SendResult};
 use crate::apps::{AppId, AppInput};
 use crate::catalog::{AppView, RemovedAccount, RemovedApp};
-use crate::compose::{DraftId, DraftView, PostRequest, VoteRequest};
+use crate::compose::{
+    ClaimRequest, DeleteRequest, DraftId, DraftView, FollowRequest, PostRequest, ReblogRequest,
+    VoteRequest,
+};
 use crate::error::{field, Error};
 use crate::hive::links::{self, LinkView};
 use crate::markdown;
@@ -204,6 +207,35 @@ pub fn prepare_post(state: State<'_, CoreState>, request: PostRequest) -> Reply<
     core(&state)?.drafts().prepare_post(&request)
 }
 
+/// Checks a follow, unfollow or mute from several accounts and keeps it as a draft to confirm.
+#[tauri::command]
+pub fn prepare_follow(state: State<'_, CoreState>, request: FollowRequest) -> Reply<DraftView> {
+    core(&state)?.drafts().prepare_follow(&request)
+}
+
+/// Checks a reblog from several accounts and keeps it as a draft to confirm.
+#[tauri::command]
+pub fn prepare_reblog(state: State<'_, CoreState>, request: ReblogRequest) -> Reply<DraftView> {
+    core(&state)?.drafts().prepare_reblog(&request)
+}
+
+/// Checks with the chain that a post or comment can be deleted and keeps the deletion as a
+/// draft to confirm.
+#[tauri::command]
+pub async fn prepare_delete(
+    state: State<'_, CoreState>,
+    request: DeleteRequest,
+) -> Reply<DraftView> {
+    core(&state)?.drafts().prepare_delete(&request).await
+}
+
+/// Reads the accounts' pending rewards from the chain and keeps a claim of them as a draft to
+/// confirm.
+#[tauri::command]
+pub async fn prepare_claim(state: State<'_, CoreState>, request: ClaimRequest) -> Reply<DraftView> {
+    core(&state)?.drafts().prepare_claim(&request).await
+}
+
 /// Broadcasts a confirmed draft exactly as prepared; one result per account.
 #[tauri::command]
 pub async fn send_draft(state: State<'_, CoreState>, draft_id: DraftId) -> Reply<Vec<SendResult>> {
@@ -301,4 +333,57 @@ pub fn list_recent_requests(
     state: State<'_, CoreState>,
 ) -> Reply<Vec<crate::console::RecentRequest>> {
     Ok(core(&state)?.console().recent())
+}
+
+/// The post preview with its images, when the person pressed "Show images": each image from
+/// an allowed image host fetched in Rust (size, type and time limits) and inlined as a
+/// `data:` URL; the others listed with why. The page never loads a remote image itself.
+#[tauri::command]
+pub async fn preview_images(
+    images: State<'_, crate::PreviewImages>,
+    body: String,
+) -> Reply<String> {
+    let fetcher = images.0.clone()?;
+    Ok(crate::images::preview_with_images(&body, &fetcher).await)
+}
+
+/// The card of a pasted post or comment (`link`) with how each account of `account_ids`
+/// stands on it: health, whether it can vote, mana, a full vote's estimated value, its vote
+/// already cast. Accounts that do not broadcast are left out.
+#[tauri::command]
+pub async fn post_card(
+    state: State<'_, CoreState>,
+    link: String,
+    account_ids: Vec<AccountId>,
+) -> Reply<crate::desk::PostCard> {
+    core(&state)?.desk().post_card(&link, &account_ids).await
+}
+
+/// How each account of `account_ids` stands without a post (mana, a full vote's estimated
+/// value, whether it can vote), for the picker before a link is pasted.
+#[tauri::command]
+pub async fn account_standing(
+    state: State<'_, CoreState>,
+    account_ids: Vec<AccountId>,
+) -> Reply<Vec<crate::desk::AccountStanding>> {
+    core(&state)?.desk().account_standing(&account_ids).await
+}
+
+/// An account's posting authority on chain: whether its app may sign for it, whether the
+/// app's account granted the provider's broadcaster, and how to fix what is missing.
+#[tauri::command]
+pub async fn account_authority(
+    state: State<'_, CoreState>,
+    account_id: AccountId,
+) -> Reply<crate::desk::AuthorityView> {
+    core(&state)?.desk().authority(account_id).await
+}
+
+/// The unclaimed rewards of each account of `account_ids`, as the chain writes the amounts.
+#[tauri::command]
+pub async fn pending_rewards(
+    state: State<'_, CoreState>,
+    account_ids: Vec<AccountId>,
+) -> Reply<Vec<crate::desk::PendingRewards>> {
+    core(&state)?.desk().pending_rewards(&account_ids).await
 }

@@ -162,7 +162,7 @@ pub struct RecentRequest {
     pub id: u64,
     /// When it was sent.
     pub at: UnixSeconds,
-    /// The account, as the form lists it (`@alice at Token site (@app)`).
+    /// The account, as the form lists it (`@alice at Token site (client 7)`).
     pub account_label: String,
     /// The request as sent, body included, to fill the form again.
     pub request: ApiRequest,
@@ -186,7 +186,7 @@ pub struct ApiTarget {
     pub provider_label: &'static str,
     /// The provider's kind (`hivesigner`, `steemconnect`, `oauth2`, `token_site`).
     pub provider_kind: &'static str,
-    /// `@alice at Token site (@app)`.
+    /// `@alice at Token site (client 7)`.
     pub label: String,
     /// The URL paths start from.
     pub api_base: String,
@@ -517,13 +517,15 @@ enum Unsent {
     Failed(CallError),
 }
 
-/// `@alice at Token site (@app)`.
+/// `@alice at Hivesigner (@app)`; an OAuth 2.0 or token-site client id is not an account
+/// name and goes without `@`: `@alice at Token site (client 7)`.
 fn label_of(username: &str, app: &App) -> String {
-    format!(
-        "@{username} at {} (@{})",
-        app.provider.preset().label(),
-        app.client_id
-    )
+    let provider = app.provider.preset().label();
+    if app.provider.protocol().broadcasts() {
+        format!("@{username} at {provider} (@{})", app.client_id)
+    } else {
+        format!("@{username} at {provider} (client {})", app.client_id)
+    }
 }
 
 /// How the token rides on `provider`'s API calls, in words.

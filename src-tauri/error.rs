@@ -86,6 +86,11 @@ pub mod field {
     /// operation's `percent_hbd`).
     pub const PERCENT_HBD: &str = "percentHbd";
 
+    // The follow form: `FollowRequest`.
+
+    /// The account followed, unfollowed or muted (`FollowRequest::target`).
+    pub const TARGET: &str = "target";
+
     // The other commands' arguments.
 
     /// The address the browser ended on, pasted into the sign-in panel (`paste_redirect`'s
@@ -157,7 +162,7 @@ pub mod field {
     pub const TRANSACTION: &str = "transaction";
 
     /// Every key, once.
-    pub const ALL: [&str; 57] = [
+    pub const ALL: [&str; 58] = [
         PRESET,
         BASE_URL,
         CLIENT_ID,
@@ -191,6 +196,7 @@ pub mod field {
         BENEFICIARIES,
         MAX_ACCEPTED_PAYOUT,
         PERCENT_HBD,
+        TARGET,
         ADDRESS,
         URL,
         DRAFT_ID,

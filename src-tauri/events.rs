@@ -19,6 +19,17 @@ pub const SIGN_IN_PROGRESS: &str = "authdeck:sign-in";
 pub const BATCH_PROGRESS: &str = "authdeck:batch";
 /// The activity log has a new entry (no payload).
 pub const ACTIVITY_CHANGED: &str = "authdeck:activity-changed";
+/// The person clicked a notification about an account: the window shows that account (the
+/// accounts view, its row selected and scrolled into view); the payload is a [`ShowAccount`].
+pub const SHOW_ACCOUNT: &str = "authdeck:show-account";
+
+/// Which account the window should show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShowAccount {
+    /// The account.
+    pub account_id: AccountId,
+}
 
 /// How far a batch broadcast (a vote from several accounts) has come.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod activity;
 pub mod apps;
+pub mod attention;
 pub mod broadcast;
 pub mod catalog;
 pub mod chain;
@@ -18,9 +19,11 @@ mod commands;
 pub mod compose;
 pub mod console;
 pub mod deep_link;
+pub mod desk;
 pub mod error;
 pub mod events;
 pub mod hive;
+pub mod images;
 pub mod logging;
 pub mod markdown;
 pub mod navigation;
@@ -94,8 +97,12 @@ pub fn configure<R: Runtime>(
     builder
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
         .plugin(navigation_guard())
         .manage(Notices::default())
+        .manage(PreviewImages(
+            images::ImageFetcher::from_env().map(Arc::new),
+        ))
         .invoke_handler(tauri::generate_handler![
             commands::take_notices,
             commands::list_presets,
@@ -118,11 +125,20 @@ pub fn configure<R: Runtime>(
             commands::parse_post_link,
             commands::prepare_vote,
             commands::prepare_post,
+            commands::prepare_follow,
+            commands::prepare_reblog,
+            commands::prepare_delete,
+            commands::prepare_claim,
             commands::send_draft,
             commands::preview_markdown,
+            commands::preview_images,
             commands::list_activity,
             commands::prepare_retry,
             commands::open_external_link,
+            commands::post_card,
+            commands::account_standing,
+            commands::account_authority,
+            commands::pending_rewards,
         ])
         .setup(move |app| {
             if integration == Integration::Desktop {
@@ -137,6 +153,7 @@ pub fn configure<R: Runtime>(
                 notify(app.handle(), Level::Warning, err.message());
             }
             app.manage(CoreState(core));
+            start_attention(app.handle(), integration);
             route_deep_links(app.handle());
             Ok(())
         })
@@ -217,6 +234,9 @@ impl<R: Runtime> EventSink for WindowEvents<R> {
         };
         if let Err(err) = sent {
             tracing::warn!("could not send {} to the window: {err}", event.name());
+        }
+        if matches!(event, AppEvent::AccountsChanged) {
+            wake_attention(&self.0);
         }
     }
 }
@@ -329,4 +349,138 @@ fn register_scheme_in_development<R: Runtime>(app: &AppHandle<R>) {
         tracing::warn!("could not register the authdeck:// scheme: {err}");
     }
     let _ = app;
+}
+
+/// The post preview's image fetcher ([`images`]), or why it could not start.
+pub struct PreviewImages(pub Result<Arc<images::ImageFetcher>, Error>);
+
+/// A test hook: managed before [`configure`] (`builder.manage(NotifierHook(...))`), the app
+/// delivers its attention notifications ([`attention`]) there instead of to the desktop.
+pub struct NotifierHook(pub Arc<dyn attention::Notifier>);
+
+/// The attention checks and what wakes them early.
+struct AttentionState {
+    attention: Arc<attention::Attention>,
+    wake: Arc<tokio::sync::Notify>,
+}
+
+/// Starts the attention checks ([`attention`]): one now, one after every "accounts changed"
+/// event, and one every [`attention::CHECK_INTERVAL`]. They notify through the
+/// [`NotifierHook`] when a test installed one, else through the desktop's notification server
+/// (the real app) or nowhere (headless tests). A click on a notification shows its account.
+fn start_attention<R: Runtime>(app: &AppHandle<R>, integration: Integration) {
+    use tauri_plugin_notification::NotificationExt;
+
+    let notifier: Arc<dyn attention::Notifier> = match app.try_state::<NotifierHook>() {
+        Some(hook) => hook.0.clone(),
+        None if integration == Integration::Desktop => Arc::new(DesktopNotifier(app.clone())),
+        None => Arc::new(attention::RecordedNotifications::default()),
+    };
+    let wake = Arc::new(tokio::sync::Notify::new());
+    app.manage(AttentionState {
+        attention: Arc::new(attention::Attention::new(notifier)),
+        wake: wake.clone(),
+    });
+    let clicked = app.clone();
+    if let Err(err) = app.notification().on_action(move |performed| {
+        notification_action(&clicked, performed);
+    }) {
+        tracing::warn!("clicks on notifications will not show their account: {err}");
+    }
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            check_attention(&handle);
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(attention::CHECK_INTERVAL) => {}
+            }
+        }
+    });
+}
+
+/// Asks for an attention check soon (after an "accounts changed" event); bursts make one.
+fn wake_attention<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(state) = app.try_state::<AttentionState>() {
+        state.wake.notify_one();
+    }
+}
+
+/// One attention check now: lists the accounts and notifies about those that need the person
+/// and were not told yet. Returns the notifications it delivered (none before the app's set-up
+/// ran, or when the core did not start). The app runs it by itself; tests call it as "the next
+/// check".
+pub fn check_attention<R: Runtime>(app: &AppHandle<R>) -> Vec<attention::Message> {
+    let Some(state) = app.try_state::<AttentionState>() else {
+        return Vec::new();
+    };
+    let Some(Ok(core)) = app.try_state::<CoreState>().map(|state| state.0.clone()) else {
+        return Vec::new();
+    };
+    match core.catalog().list_accounts() {
+        Ok(accounts) => state
+            .attention
+            .check(&accounts, crate::clock::Clock::now(&SystemClock)),
+        Err(err) => {
+            tracing::warn!("the attention check could not list accounts: {err}");
+            Vec::new()
+        }
+    }
+}
+
+/// What a click on one of Authdeck's notifications does: a click on the notification itself
+/// (`tap`) brings the window forward and shows the account it named (see [`show_account`]).
+/// Returns that account, if the action named one.
+pub fn notification_action<R: Runtime>(
+    app: &AppHandle<R>,
+    performed: &tauri_plugin_notification::ActionPerformed,
+) -> Option<accounts::AccountId> {
+    if performed.action_id() != "tap" {
+        return None;
+    }
+    let notification = performed.notification()?;
+    let id = notification
+        .extra()
+        .get(NOTIFICATION_ACCOUNT_KEY)
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(i64::from(notification.id()));
+    let id = accounts::AccountId(id);
+    show_account(app, id);
+    Some(id)
+}
+
+/// The key of a notification's extra payload that names its account.
+const NOTIFICATION_ACCOUNT_KEY: &str = "accountId";
+
+/// Brings the window forward and asks the page to show account `id`
+/// ([`events::SHOW_ACCOUNT`]: the accounts view, the row selected and scrolled into view).
+pub fn show_account<R: Runtime>(app: &AppHandle<R>, id: accounts::AccountId) {
+    show_main_window(app);
+    let payload = events::ShowAccount { account_id: id };
+    if let Err(err) = app.emit(events::SHOW_ACCOUNT, payload) {
+        tracing::warn!("could not ask the window to show an account: {err}");
+    }
+}
+
+/// Delivers attention notifications through the notification plugin.
+struct DesktopNotifier<R: Runtime>(AppHandle<R>);
+
+impl<R: Runtime> attention::Notifier for DesktopNotifier<R> {
+    fn notify(&self, message: &attention::Message) {
+        use tauri_plugin_notification::NotificationExt;
+
+        let shown = self
+            .0
+            .notification()
+            .builder()
+            .id(i32::try_from(message.account_id.0).unwrap_or_default())
+            .title(&message.title)
+            .body(&message.body)
+            .extra(NOTIFICATION_ACCOUNT_KEY, message.account_id.0)
+            .auto_cancel()
+            .show();
+        if let Err(err) = shown {
+            tracing::warn!("could not show a desktop notification: {err}");
+        }
+    }
 }

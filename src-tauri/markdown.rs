@@ -6,6 +6,16 @@
 //! `href` is dropped and the text stays as plain text. Every link gets
 //! `rel="noopener noreferrer nofollow"` and no `target`; the window opens links in the system
 //! browser after a confirm, never in itself.
+//!
+//! Images never load from the page: every `<img>` leaves here without its remote `src` (its
+//! `alt` text stands in), and the preview starts with a note and a "Show images" button
+//! (`data-show-images`). Pressed, the page asks for [`crate::images::preview_with_images`],
+//! which fetches the images in Rust from the allowed hosts and renders the same markdown
+//! again through [`preview_showing`], with each fetched image as a `data:` URL and a list of
+//! those that were not shown, and why.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use pulldown_cmark::{html, Options, Parser};
 use url::Url;
@@ -13,9 +23,126 @@ use url::Url;
 /// The `rel` of every link in the preview.
 const LINK_REL: &str = "noopener noreferrer nofollow";
 
+/// The attribute of the "Show images" button the preview's note carries.
+pub const SHOW_IMAGES_ATTRIBUTE: &str = "data-show-images";
+
 /// Renders `markdown` the way Hive front ends broadly do (CommonMark with tables,
-/// strikethrough and task lists) and returns sanitised HTML.
+/// strikethrough and task lists) and returns sanitised HTML, its images without their
+/// addresses and, when it has any, a note with the "Show images" button first.
 pub fn preview(markdown: &str) -> String {
+    let found = Arc::new(Mutex::new(Vec::new()));
+    let recorder = found.clone();
+    let body = sanitise(markdown, move |address| {
+        recorder
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(address.to_owned());
+        None
+    });
+    let count = distinct(&found.lock().unwrap_or_else(|p| p.into_inner())).len();
+    if count == 0 {
+        return body;
+    }
+    let images = if count == 1 {
+        "1 image".to_owned()
+    } else {
+        format!("{count} images")
+    };
+    format!(
+        "<p class=\"preview-images-note\">This preview leaves out {images}: Authdeck loads images only when you ask, and only from the image hosts Hive and Steem front ends use. <button type=\"button\" {SHOW_IMAGES_ATTRIBUTE}>Show images</button></p>\n{body}"
+    )
+}
+
+/// The web addresses of the images in `markdown` that would survive sanitising, in order of
+/// appearance and each once (a protocol-relative `//host/x` read as `https://host/x`).
+pub fn image_addresses(markdown: &str) -> Vec<String> {
+    let found = Arc::new(Mutex::new(Vec::new()));
+    let recorder = found.clone();
+    sanitise(markdown, move |address| {
+        recorder
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(address.to_owned());
+        None
+    });
+    let found = found.lock().unwrap_or_else(|p| p.into_inner());
+    distinct(&found)
+}
+
+/// An image of the preview that was not shown: its address (as text, never as a `src`) and
+/// why, in words that complete "Not shown: ADDRESS: ...".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotShown {
+    /// The image's address.
+    pub address: String,
+    /// Why it was not shown.
+    pub reason: String,
+}
+
+/// [`preview`] with images: each image whose address is a key of `data_urls` gets that
+/// `data:` URL as its `src` (nothing else ever becomes a `src`), the others stay without one;
+/// `not_shown` is listed first, with reasons.
+pub fn preview_showing(
+    markdown: &str,
+    data_urls: HashMap<String, Arc<str>>,
+    not_shown: &[NotShown],
+) -> String {
+    let data_urls = Arc::new(data_urls);
+    let body = sanitise(markdown, move |address| {
+        data_urls.get(address).map(|data| data.to_string())
+    });
+    if not_shown.is_empty() {
+        return body;
+    }
+    let items: String = not_shown
+        .iter()
+        .map(|image| {
+            format!(
+                "<li><span class=\"preview-image-address\">{}</span>: {}</li>",
+                escape_text(&image.address),
+                escape_text(&image.reason)
+            )
+        })
+        .collect();
+    let count = not_shown.len();
+    format!(
+        "<div class=\"preview-images-note\"><p>{count} image{} not shown:</p><ul>{items}</ul></div>\n{body}",
+        if count == 1 { "" } else { "s" }
+    )
+}
+
+/// `text` safe as HTML text and inside a quoted attribute.
+fn escape_text(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            _ => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// `addresses` without repeats, in order.
+fn distinct(addresses: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    addresses
+        .iter()
+        .filter(|address| seen.insert(address.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// Renders and sanitises `markdown`; every image's web address goes through `image_src`,
+/// whose answer becomes its `src` (`None`: no `src`).
+fn sanitise(
+    markdown: &str,
+    image_src: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+) -> String {
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut rendered = String::with_capacity(markdown.len() * 3 / 2);
@@ -23,15 +150,28 @@ pub fn preview(markdown: &str) -> String {
     ammonia::Builder::default()
         .url_schemes(["https", "http", "mailto"].into())
         .link_rel(Some(LINK_REL))
-        .attribute_filter(|element, attribute, value| {
-            if element == "a" && attribute == "href" && !is_web_address(value) {
-                None
-            } else {
-                Some(value.into())
-            }
-        })
+        .attribute_filter(
+            move |element, attribute, value| match (element, attribute) {
+                ("a", "href") if !is_web_address(value) => None,
+                ("img", "src") => image_address(value)
+                    .and_then(|address| image_src(&address))
+                    .map(Into::into),
+                _ => Some(value.into()),
+            },
+        )
         .clean(&rendered)
         .to_string()
+}
+
+/// An image `src` as a web address: absolute `http`/`https` as it is, protocol-relative
+/// (`//host/x`, which front ends load over https) with `https:`; anything else is `None`.
+fn image_address(src: &str) -> Option<String> {
+    let src = src.trim();
+    let absolute = match src.strip_prefix("//") {
+        Some(rest) => format!("https://{rest}"),
+        None => src.to_owned(),
+    };
+    is_web_address(&absolute).then_some(absolute)
 }
 
 /// Whether a link's `href` is an absolute `http` or `https` address (nothing relative,
@@ -121,13 +261,50 @@ mod tests {
     }
 
     #[test]
-    fn images_are_left_as_they_were() {
-        let html = preview("![pic](/relative.png) ![pic](https://images.example/x.png)");
-        assert!(html.contains(r#"src="/relative.png""#), "{html}");
+    fn images_lose_their_address_and_the_preview_offers_to_show_them() {
+        let markdown = "![pic](/relative.png) ![pic](https://images.example/x.png)\n\n<img src=\"//images.example/y.png\" alt=\"y\"> <img src=\"https://images.example/x.png\"> <img src=\"data:image/png;base64,AAAA\">";
+        let html = preview(markdown);
+        assert!(!html.contains("src="), "{html}");
+        assert!(html.contains(r#"alt="pic""#), "{html}");
+        assert!(html.contains("leaves out 2 images"), "{html}");
         assert!(
-            html.contains(r#"src="https://images.example/x.png""#),
+            html.contains(r#"<button type="button" data-show-images>Show images</button>"#),
             "{html}"
         );
+        assert_eq!(
+            image_addresses(markdown),
+            [
+                "https://images.example/x.png",
+                "https://images.example/y.png"
+            ]
+        );
+        assert!(!preview("no pictures").contains("data-show-images"));
+    }
+
+    #[test]
+    fn only_the_given_data_urls_become_a_src() {
+        let markdown = "![a](https://images.example/a.png) ![b](https://other.example/b.png) <img src=\"data:image/png;base64,BBBB\">";
+        let data = HashMap::from([(
+            "https://images.example/a.png".to_owned(),
+            Arc::<str>::from("data:image/png;base64,AAAA"),
+        )]);
+        let html = preview_showing(
+            markdown,
+            data,
+            &[NotShown {
+                address: "https://other.example/b.png".into(),
+                reason: "other.example is not <allowed>".into(),
+            }],
+        );
+        assert_eq!(html.matches("src=").count(), 1, "{html}");
+        assert!(
+            html.contains(r#"src="data:image/png;base64,AAAA""#),
+            "{html}"
+        );
+        assert!(!html.contains("BBBB"), "{html}");
+        assert!(html.contains("1 image not shown"), "{html}");
+        assert!(html.contains("not &lt;allowed&gt;"), "{html}");
+        assert!(!html.contains(r#"src="https"#), "{html}");
     }
 
     #[test]

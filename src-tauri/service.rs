@@ -1,5 +1,5 @@
 //! The core of Authdeck: assembles the services once from [`Parts`] and hands them out
-//! ([`Catalog`], [`SignIns`], [`Tokens`], [`Drafts`], [`Broadcaster`], [`Console`]); it holds
+//! ([`Catalog`], [`SignIns`], [`Tokens`], [`Drafts`], [`Broadcaster`], [`Console`], [`Desk`]); it holds
 //! no logic of its own. The services are told what they share ([`crate::shared::Shared`]) and
 //! which other service they use (Tokens for sign-ins, the catalog, the broadcaster and the
 //! console; the broadcaster for drafts), never the core.
@@ -12,6 +12,7 @@ use crate::chain::{self, ChainClient};
 use crate::clock::Clock;
 use crate::compose::Drafts;
 use crate::console::Console;
+use crate::desk::Desk;
 use crate::error::Result;
 use crate::events::EventSink;
 use crate::oauth::token::TokenClient;
@@ -46,6 +47,7 @@ pub struct Authdeck {
     drafts: Arc<Drafts>,
     broadcaster: Arc<Broadcaster>,
     console: Arc<Console>,
+    desk: Arc<Desk>,
 }
 
 impl Authdeck {
@@ -76,6 +78,10 @@ impl Authdeck {
         Ok(Arc::new(Self {
             drafts: Arc::new(Drafts::new(shared.clone(), broadcaster.clone())),
             console: Arc::new(Console::new(shared.clone(), tokens.clone())),
+            desk: Arc::new(Desk::new(
+                shared.clone(),
+                [nodes(Chain::Hive)?, nodes(Chain::Steem)?],
+            )),
             catalog: Arc::new(Catalog::new(shared.clone(), tokens.clone())),
             sign_ins: Arc::new(SignIns::new(shared, tokens.clone())),
             tokens,
@@ -111,5 +117,11 @@ impl Authdeck {
     /// The API console: requests to an account's provider with its fresh token.
     pub fn console(&self) -> &Arc<Console> {
         &self.console
+    }
+
+    /// The curator's desk: post cards, account standing, authority and rewards, read from the
+    /// chain.
+    pub fn desk(&self) -> &Arc<Desk> {
+        &self.desk
     }
 }

@@ -14,13 +14,17 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use authdeck::accounts::AccountId;
+use authdeck::catalog::RemovedAccount;
 use authdeck::events::AppEvent;
 use fake_hivesigner::consent;
 use fake_hivesigner::oauth2::{AuthMethod, Endpoint, OAuth2Config};
 use fake_hivesigner::token_site::TokenSiteConfig;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde_json::json;
-use support::kinds::{query_value, Core, Delivered, OAuthDeck, SiteDeck, OAUTH_SECRET};
+use support::kinds::{
+    contains, files, query_value, Core, Delivered, OAuthDeck, SiteDeck, OAUTH_SECRET,
+};
 
 /// The log directory of this test binary: file logging at trace level, installed once for
 /// both tests (the subscriber is global).
@@ -41,26 +45,6 @@ fn logs() -> &'static Path {
         authdeck::logging::init(Some(&dir)).expect("file logging starts");
         dir
     })
-}
-
-/// Every file under `dir`, as bytes.
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            found.extend(files(&path));
-        } else {
-            found.push((path.display().to_string(), std::fs::read(&path).unwrap()));
-        }
-    }
-    found
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle.as_bytes())
 }
 
 /// A reply as the JSON the window would receive.
@@ -106,6 +90,29 @@ impl Session {
                 self.reply(&progress);
             }
         }
+    }
+
+    /// Ends the session: the window's lists, the removal of `accounts` (their replies are
+    /// returned), the list after and the sign-in progress. One account (the loopback one)
+    /// must remain in the keyring for the scan.
+    async fn remove(&mut self, core: &Core, accounts: &[AccountId]) -> Vec<RemovedAccount> {
+        let catalog = core.core.catalog();
+        self.reply(&catalog.list_apps().unwrap());
+        self.reply(&catalog.list_accounts().unwrap());
+        let mut removed = Vec::new();
+        for id in accounts {
+            let reply = catalog.remove_account(*id).await.unwrap();
+            self.reply(&reply);
+            removed.push(reply);
+        }
+        self.reply(&catalog.list_accounts().unwrap());
+        self.progress(core);
+        assert_eq!(
+            core.account_entries().len(),
+            1,
+            "the loopback account remains"
+        );
+        removed
     }
 
     /// Scans the data directory, the logs and the replies for every needle (at least
@@ -182,22 +189,12 @@ async fn no_token_code_or_secret_outside_the_keyring_after_an_oauth2_session() {
     let (started, redirect) = deck.consent_redirect(&linked).await;
     session.reply(&started);
     session.secret(query_value(&redirect, "code").unwrap());
-    let account = deck
-        .core
-        .sign_ins()
-        .complete_sign_in(&redirect)
-        .await
-        .unwrap();
+    let account = deck.deliver(&redirect).await.reply().unwrap();
     session.reply(&account);
     let exchanged = deck.fake.last_request(Endpoint::Token).unwrap();
     session.secret(exchanged.field("code_verifier").unwrap());
     session.keyring_tokens(&deck);
-    let replayed = deck
-        .core
-        .sign_ins()
-        .complete_sign_in(&redirect)
-        .await
-        .unwrap_err();
+    let replayed = deck.deliver(&redirect).await.reply().unwrap_err();
     session.reply(&replayed);
 
     // The loopback listener, and the page the browser shows.
@@ -233,12 +230,7 @@ async fn no_token_code_or_secret_outside_the_keyring_after_an_oauth2_session() {
 
     // Refresh (rotation), by a caller and by "refresh now".
     deck.advance(2_800);
-    let token = deck
-        .core
-        .tokens()
-        .access_token(account.account.id)
-        .await
-        .unwrap();
+    let token = deck.access_token(account.account.id).await.unwrap();
     session.secret(token.expose_secret());
     session.keyring_tokens(&deck);
     deck.core
@@ -253,24 +245,8 @@ async fn no_token_code_or_secret_outside_the_keyring_after_an_oauth2_session() {
         "3 exchanges, 2 refreshes"
     );
 
-    session.reply(&deck.core.catalog().list_apps().unwrap());
-    session.reply(&deck.core.catalog().list_accounts().unwrap());
-    let removed = deck
-        .core
-        .catalog()
-        .remove_account(account.account.id)
-        .await
-        .unwrap();
-    assert!(removed.revoked_at_provider);
-    session.reply(&removed);
-    session.reply(&deck.core.catalog().list_accounts().unwrap());
-    session.progress(&deck);
-
-    assert_eq!(
-        deck.account_entries().len(),
-        1,
-        "the loopback account remains"
-    );
+    let removed = session.remove(&deck, &[account.account.id]).await;
+    assert!(removed[0].revoked_at_provider);
     // 2 secrets, 3 codes, 2 verifiers, 4 refresh and 4 access tokens.
     session.scan(&deck, 15);
 }
@@ -292,19 +268,9 @@ async fn no_token_outside_the_keyring_after_a_token_site_session() {
     session.reply(&started);
     let redirect = consent(&started.authorize_url).await.unwrap();
     session.secret(query_value(&redirect, "token").unwrap());
-    let account = deck
-        .core
-        .sign_ins()
-        .complete_sign_in(&redirect)
-        .await
-        .unwrap();
+    let account = deck.deliver(&redirect).await.reply().unwrap();
     session.reply(&account);
-    let replayed = deck
-        .core
-        .sign_ins()
-        .complete_sign_in(&redirect)
-        .await
-        .unwrap_err();
+    let replayed = deck.deliver(&redirect).await.reply().unwrap_err();
     session.reply(&replayed);
 
     // The fixed loopback port, and the page the browser shows.
@@ -319,46 +285,24 @@ async fn no_token_outside_the_keyring_after_a_token_site_session() {
     session.replies.push(page);
 
     // A token the site refuses, and a personal token.
-    let started = deck.start_sign_in(&linked).await;
-    let redirect = consent(&started.authorize_url).await.unwrap();
+    let (_, redirect) = deck.consent_redirect(&linked).await;
     session.secret(query_value(&redirect, "token").unwrap());
-    deck.site.revoke_on_settings_page("alice", "custodysite");
+    deck.fake.revoke_on_settings_page("alice", "custodysite");
     let refused = deck.deliver(&redirect).await.reply().unwrap_err();
     session.reply(&refused);
     let bad = "custody-unknown-site-token-77ab31";
     session.secret(bad);
-    let refused = deck
-        .core
-        .sign_ins()
-        .add_personal_token(linked.id, SecretString::from(bad))
-        .await
-        .unwrap_err();
+    let refused = deck.paste_token(linked.id, bad).await.unwrap_err();
     session.reply(&refused);
-    let personal = deck.site.mint_personal_token("dave");
+    let personal = deck.fake.mint_personal_token("dave");
     session.secret(&personal);
-    let pasted = deck
-        .core
-        .sign_ins()
-        .add_personal_token(linked.id, SecretString::from(personal))
-        .await
-        .unwrap();
+    let pasted = deck.paste_token(linked.id, &personal).await.unwrap();
     session.reply(&pasted);
     session.keyring_tokens(&deck);
 
-    session.reply(&deck.core.catalog().list_apps().unwrap());
-    session.reply(&deck.core.catalog().list_accounts().unwrap());
-    for id in [account.account.id, pasted.account.id] {
-        let removed = deck.core.catalog().remove_account(id).await.unwrap();
-        session.reply(&removed);
-    }
-    session.reply(&deck.core.catalog().list_accounts().unwrap());
-    session.progress(&deck);
-
-    assert_eq!(
-        deck.account_entries().len(),
-        1,
-        "the loopback account remains"
-    );
+    session
+        .remove(&deck, &[account.account.id, pasted.account.id])
+        .await;
     // 3 redirect tokens, the unknown one and the personal one.
     session.scan(&deck, 5);
 }

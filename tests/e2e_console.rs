@@ -15,7 +15,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use authdeck::activity::ActivityFilter;
+use authdeck::activity::{ActivityEntry, ActivityFilter};
 use authdeck::console::{ApiReply, ApiRequest};
 use authdeck::error::Error;
 use fake_hivesigner::oauth2::{Endpoint, OAuth2Config};
@@ -23,7 +23,7 @@ use fake_hivesigner::token_site::{FakeTokenSite, HeaderForm, TokenSiteConfig};
 use fantoccini::Locator;
 use serde_json::{json, Value};
 use support::app::{exclusive, poll_until, AppSession, UI_TIMEOUT};
-use support::kinds::{test_settings, Canned, Core, OAuthDeck, SiteDeck};
+use support::kinds::{site_app_input, test_settings, Canned, Core, OAuthDeck, SiteDeck};
 
 /// Where the walk-through keeps its pictures for review (`target/screenshots/`).
 fn shot(name: &str) -> PathBuf {
@@ -42,6 +42,26 @@ fn text_of(value: &impl serde::Serialize) -> String {
     serde_json::to_string(value).unwrap()
 }
 
+/// A `POST /api/messages` as the account `id`, with `body` of `kind` (`json`, `form`).
+fn post_message(id: i64, kind: &str, body: &str) -> ApiRequest {
+    request(json!({
+        "accountId": id, "method": "POST", "path": "/api/messages",
+        "bodyKind": kind, "body": body,
+    }))
+}
+
+/// The API requests in the activity log, newest first.
+fn api_requests(core: &Core) -> Vec<ActivityEntry> {
+    let only_requests = ActivityFilter {
+        kind: Some("api_request".into()),
+        ..ActivityFilter::default()
+    };
+    core.core
+        .broadcaster()
+        .list_activity(&only_requests)
+        .unwrap()
+}
+
 /// The field an error names (panics for an error without one).
 fn field_of(err: &Error) -> &'static str {
     match err {
@@ -53,18 +73,9 @@ fn field_of(err: &Error) -> &'static str {
 /// Registers the token-site app `client_id` at `base_url` in the window and adds `token` as a
 /// personal token; returns the account's id.
 async fn site_account(app: &AppSession, base_url: &str, client_id: &str, token: &str) -> Value {
+    let input = site_app_input(base_url, client_id, "loopback");
     let registered = app
-        .invoke(
-            "register_app",
-            json!({ "input": {
-                "preset": "token_site",
-                "baseUrl": base_url,
-                "clientId": client_id,
-                "scopes": [],
-                "redirectMode": "loopback",
-                "appsPage": format!("{base_url}/settings/apps"),
-            }}),
-        )
+        .invoke("register_app", json!({ "input": input }))
         .await
         .expect("the token-site app registers");
     let added = app
@@ -112,8 +123,11 @@ async fn the_requests_view_sends_as_the_account_and_never_shows_its_token() {
 
     // The form lists the account with its provider and app.
     app.click("button[data-view=requests]").await;
-    app.wait_for_text("#requests-account", "@alice at Token site (@consoleapp)")
-        .await;
+    app.wait_for_text(
+        "#requests-account",
+        "@alice at Token site (client consoleapp)",
+    )
+    .await;
 
     // GET /unread: 200 and the JSON body, as a tree and as text.
     app.select("#requests-method", "GET").await;
@@ -261,20 +275,15 @@ async fn the_requests_view_sends_as_the_account_and_never_shows_its_token() {
 async fn the_core_sends_to_a_token_site_and_refuses_other_hosts() {
     let deck = SiteDeck::start(TokenSiteConfig::default()).await;
     let app = deck.app("consoleapp", "loopback").await;
-    let token = deck.site.mint_personal_token("alice");
-    let account = deck
-        .core
-        .sign_ins()
-        .add_personal_token(app.id, token.clone().into())
-        .await
-        .unwrap();
+    let token = deck.fake.mint_personal_token("alice");
+    let account = deck.paste_token(app.id, &token).await.unwrap();
     let id = account.account.id.0;
     let console = deck.core.console();
 
     let targets = console.targets().unwrap();
     assert_eq!(targets.len(), 1);
-    assert_eq!(targets[0].label, "@alice at Token site (@consoleapp)");
-    assert_eq!(targets[0].api_base, format!("{}/", deck.site.base_url()));
+    assert_eq!(targets[0].label, "@alice at Token site (client consoleapp)");
+    assert_eq!(targets[0].api_base, format!("{}/", deck.fake.base_url()));
     assert_eq!(targets[0].token_header, "Authorization: <token>");
 
     let front = console
@@ -292,57 +301,50 @@ async fn the_core_sends_to_a_token_site_and_refuses_other_hosts() {
         .iter()
         .any(|(name, value)| name == "content-type" && value == "application/json"));
 
-    let sent = console
-        .send(request(json!({
-            "accountId": id, "method": "POST", "path": "/api/messages",
-            "bodyKind": "json", "body": "{\"to\": \"bob\", \"text\": \"hi\"}",
-        })))
-        .await
-        .unwrap();
+    let hi = r#"{"to": "bob", "text": "hi"}"#;
+    let sent = console.send(post_message(id, "json", hi)).await.unwrap();
     assert_eq!((sent.status, sent.retried_after_refresh), (201, false));
     assert_eq!(
-        deck.site.last_authorization().as_deref(),
+        deck.fake.last_authorization().as_deref(),
         Some(token.as_str())
     );
 
-    let before = deck.site.requests().len();
-    for path in [
+    let before = deck.fake.requests().len();
+    let mut refused: Vec<(Value, &str)> = [
         "https://evil.example/x",
         "//evil.example/x",
         "/..//evil",
         "\\\\evil",
         "http://127.0.0.1:1/x",
-    ] {
-        let err = console
-            .send(request(
-                json!({"accountId": id, "method": "GET", "path": path}),
-            ))
-            .await
-            .unwrap_err();
-        assert_eq!(field_of(&err), "path", "{path}");
-    }
-    let err = console
-        .send(request(
+    ]
+    .into_iter()
+    .map(|path| {
+        (
+            json!({"accountId": id, "method": "GET", "path": path}),
+            "path",
+        )
+    })
+    .collect();
+    refused.extend([
+        (
             json!({"accountId": id, "method": "PATCH", "path": "/"}),
-        ))
-        .await
-        .unwrap_err();
-    assert_eq!(field_of(&err), "method");
-    let err = console
-        .send(request(json!({
-            "accountId": id, "method": "POST", "path": "/api/messages",
-            "bodyKind": "json", "body": "{oops",
-        })))
-        .await
-        .unwrap_err();
-    assert_eq!(field_of(&err), "requestBody");
-    let err = console
-        .send(request(json!({"method": "GET", "path": "/"})))
-        .await
-        .unwrap_err();
-    assert_eq!(field_of(&err), "accountId");
+            "method",
+        ),
+        (
+            json!({
+                "accountId": id, "method": "POST", "path": "/api/messages",
+                "bodyKind": "json", "body": "{oops",
+            }),
+            "requestBody",
+        ),
+        (json!({"method": "GET", "path": "/"}), "accountId"),
+    ]);
+    for (fields, field) in refused {
+        let err = console.send(request(fields.clone())).await.unwrap_err();
+        assert_eq!(field_of(&err), field, "{fields}");
+    }
     assert_eq!(
-        deck.site.requests().len(),
+        deck.fake.requests().len(),
         before,
         "nothing refused was sent"
     );
@@ -351,14 +353,7 @@ async fn the_core_sends_to_a_token_site_and_refuses_other_hosts() {
     assert_eq!(recent.len(), 2, "only requests that went out are kept");
     assert_eq!(recent[0].request.method, "POST", "newest first");
     assert!(!text_of(&recent).contains(&token));
-    let logged = deck
-        .core
-        .broadcaster()
-        .list_activity(&ActivityFilter {
-            kind: Some("api_request".into()),
-            ..ActivityFilter::default()
-        })
-        .unwrap();
+    let logged = api_requests(&deck);
     let summaries: Vec<&str> = logged.iter().map(|e| e.summary.as_str()).collect();
     assert_eq!(summaries.len(), 2, "{summaries:?}");
     assert!(
@@ -382,10 +377,7 @@ async fn a_get_refused_for_its_token_is_refreshed_and_retried_once_and_a_post_ne
     let deck = OAuthDeck::start(OAuth2Config::default()).await;
     let app = deck.public_app("console", "custom_scheme").await;
     let account = deck.sign_in(&app).await.unwrap().account;
-    let first_token = deck.account_entry()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let first_token = deck.stored("access_token");
     let console = deck.core.console();
     let targets = console.targets().unwrap();
     assert_eq!(targets[0].api_base, format!("{}/", deck.fake.base_url()));
@@ -412,10 +404,7 @@ async fn a_get_refused_for_its_token_is_refreshed_and_retried_once_and_a_post_ne
         token_calls + 1,
         "one refresh"
     );
-    let second_token = deck.account_entry()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let second_token = deck.stored("access_token");
     assert_ne!(second_token, first_token);
 
     // A POST refused for its token is shown as it came: no refresh, no second send.
@@ -447,14 +436,7 @@ async fn a_get_refused_for_its_token_is_refreshed_and_retried_once_and_a_post_ne
             "{text}"
         );
     }
-    let logged = deck
-        .core
-        .broadcaster()
-        .list_activity(&ActivityFilter {
-            kind: Some("api_request".into()),
-            ..ActivityFilter::default()
-        })
-        .unwrap();
+    let logged = api_requests(&deck);
     assert_eq!(logged.len(), 3);
     assert_eq!(logged[0].outcome.status(), "failed", "the 401 is a failure");
     assert!(logged[0]
@@ -466,22 +448,9 @@ async fn a_get_refused_for_its_token_is_refreshed_and_retried_once_and_a_post_ne
 /// `token` added; returns the core and the account's id.
 async fn core_with_site_account(base_url: &str, token: &str) -> (Core, i64) {
     let core = Core::start(test_settings());
-    let app = core
-        .register_json(json!({
-            "preset": "token_site",
-            "baseUrl": base_url,
-            "clientId": "cannedapp",
-            "scopes": [],
-            "redirectMode": "loopback",
-        }))
-        .await
-        .unwrap();
-    let account = core
-        .core
-        .sign_ins()
-        .add_personal_token(app.id, token.to_owned().into())
-        .await
-        .unwrap();
+    let input = site_app_input(base_url, "cannedapp", "loopback");
+    let app = core.register_json(input).await.unwrap();
+    let account = core.paste_token(app.id, token).await.unwrap();
     (core, account.account.id.0)
 }
 
@@ -525,14 +494,7 @@ async fn an_echoed_token_is_redacted_and_an_error_status_is_logged_as_failed() {
         (failed.status, failed.status_text.as_str()),
         (500, "Internal Server Error")
     );
-    let logged = core
-        .core
-        .broadcaster()
-        .list_activity(&ActivityFilter {
-            kind: Some("api_request".into()),
-            ..ActivityFilter::default()
-        })
-        .unwrap();
+    let logged = api_requests(&core);
     assert_eq!(logged[0].outcome.status(), "failed");
     assert!(logged[0]
         .summary
@@ -574,13 +536,8 @@ async fn a_lost_answer_of_a_post_may_have_been_sent_and_is_not_retried() {
     let (origin, server) = hang_up_server().await;
     let (core, id) = core_with_site_account(&origin, "personal-token-0b5d8e3f1a9c").await;
     let console = core.core.console();
-    let err = console
-        .send(request(json!({
-            "accountId": id, "method": "POST", "path": "/api/messages",
-            "bodyKind": "form", "body": "to=bob\ntext=hi",
-        })))
-        .await
-        .unwrap_err();
+    let form = post_message(id, "form", "to=bob\ntext=hi");
+    let err = console.send(form).await.unwrap_err();
     assert!(
         err.message().contains("may have been sent"),
         "{}",

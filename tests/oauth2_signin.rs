@@ -12,8 +12,9 @@ mod support;
 
 use std::time::Duration;
 
-use authdeck::accounts::Health;
+use authdeck::accounts::{Account, Health};
 use authdeck::apps::Flow;
+use authdeck::catalog::AppView;
 use authdeck::error::Error;
 use authdeck::provider::ClientAuth;
 use base64::Engine as _;
@@ -22,7 +23,7 @@ use fake_hivesigner::oauth2::{
 };
 use fake_hivesigner::{consent, Consent};
 use secrecy::ExposeSecret;
-use serde_json::json;
+use serde_json::{json, Value};
 use support::kinds::{
     query_value, test_settings, with_query_value, Canned, Delivered, OAuthDeck, OAUTH_SECRET,
     OFFLINE_SCOPES,
@@ -37,6 +38,51 @@ fn issuer_oauth(user: &str) -> OAuth2Config {
     }
 }
 
+/// A deck against [`issuer_oauth`] approving as alice, with one of the fake's knobs turned.
+async fn alice_deck_with(knob: impl FnOnce(&mut OAuth2Config)) -> OAuthDeck {
+    let mut config = issuer_oauth("alice");
+    knob(&mut config);
+    OAuthDeck::start(config).await
+}
+
+/// A deck ([`issuer_oauth`], approving as alice) and `client_id` registered as a public
+/// deep-link app.
+async fn linked_public_app(client_id: &str) -> (OAuthDeck, AppView) {
+    let deck = OAuthDeck::start(issuer_oauth("alice")).await;
+    let app = deck.public_app(client_id, "custom_scheme").await;
+    (deck, app)
+}
+
+/// A deck ([`issuer_oauth`], approving as alice) with `client_id` signed in as a
+/// `client_secret_basic` deep-link app.
+async fn signed_in_basic(client_id: &str) -> (OAuthDeck, AppView, Account) {
+    let (deck, app) = confidential_deck(
+        "alice",
+        client_id,
+        AuthMethod::ClientSecretBasic,
+        "custom_scheme",
+    )
+    .await;
+    let account = deck.sign_in(&app).await.unwrap().account;
+    (deck, app, account)
+}
+
+/// A deck against [`issuer_oauth`] approving as `user`, and `client_id` registered as a
+/// confidential app authenticating with `method` and [`OAUTH_SECRET`], redirected by
+/// `redirect_mode`.
+async fn confidential_deck(
+    user: &str,
+    client_id: &str,
+    method: AuthMethod,
+    redirect_mode: &str,
+) -> (OAuthDeck, AppView) {
+    let deck = OAuthDeck::start(issuer_oauth(user)).await;
+    let app = deck
+        .confidential_app(client_id, method, redirect_mode)
+        .await;
+    (deck, app)
+}
+
 /// The scopes as the account shows them.
 fn offline_scopes() -> Vec<String> {
     OFFLINE_SCOPES
@@ -47,7 +93,7 @@ fn offline_scopes() -> Vec<String> {
 
 /// Asserts the account of a sign-in to the fake: the userinfo name, the granted scopes,
 /// one hour of validity from now, fresh, refreshable.
-fn assert_fresh_account(deck: &OAuthDeck, account: &authdeck::accounts::Account, user: &str) {
+fn assert_fresh_account(deck: &OAuthDeck, account: &Account, user: &str) {
     assert_eq!(account.username, user, "the name comes from userinfo");
     assert_eq!(account.scopes, offline_scopes());
     assert_eq!(account.issued_at, deck.now());
@@ -163,10 +209,13 @@ fn basic_credentials(header: &str) -> String {
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_confidential_client_with_client_secret_basic_signs_in_through_the_deep_link() {
-    let deck = OAuthDeck::start(issuer_oauth("carol")).await;
-    let app = deck
-        .confidential_app("basicapp", AuthMethod::ClientSecretBasic, "custom_scheme")
-        .await;
+    let (deck, app) = confidential_deck(
+        "carol",
+        "basicapp",
+        AuthMethod::ClientSecretBasic,
+        "custom_scheme",
+    )
+    .await;
     assert!(app.secret_set);
     assert_eq!(app.oauth2.as_ref().unwrap().client_auth, ClientAuth::Basic);
     let (started, redirect) = deck.consent_redirect(&app).await;
@@ -178,12 +227,7 @@ async fn a_confidential_client_with_client_secret_basic_signs_in_through_the_dee
     );
 
     // As the deep-link handler does.
-    let view = deck
-        .core
-        .sign_ins()
-        .complete_sign_in(&redirect)
-        .await
-        .unwrap();
+    let view = deck.complete(&redirect).await.unwrap();
     assert_fresh_account(&deck, &view.account, "carol");
 
     let exchanged = deck.fake.last_request(Endpoint::Token).unwrap();
@@ -203,13 +247,10 @@ async fn a_confidential_client_with_client_secret_basic_signs_in_through_the_dee
     assert!(exchanged.field("code_verifier").is_some(), "PKCE as well");
 
     // The secret and the tokens are in the keyring, under the app's and the account's keys.
+    let (key, secret) = deck.stored_app_secret();
+    assert!(key.ends_with("/basicapp"), "{key}");
+    assert_eq!(secret, OAUTH_SECRET);
     let entries = deck.keyring_entries();
-    let secret = entries
-        .iter()
-        .find(|(key, _)| key.starts_with("app-secret/"))
-        .expect("the client secret is in the keyring");
-    assert!(secret.0.ends_with("/basicapp"), "{}", secret.0);
-    assert_eq!(secret.1, OAUTH_SECRET);
     let (key, tokens) = entries
         .iter()
         .find(|(key, _)| key.starts_with("account/"))
@@ -228,10 +269,8 @@ async fn a_confidential_client_with_client_secret_basic_signs_in_through_the_dee
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_confidential_client_with_client_secret_post_sends_the_secret_in_the_body_only() {
-    let deck = OAuthDeck::start(issuer_oauth("alice")).await;
-    let app = deck
-        .confidential_app("postapp", AuthMethod::ClientSecretPost, "loopback")
-        .await;
+    let (deck, app) =
+        confidential_deck("alice", "postapp", AuthMethod::ClientSecretPost, "loopback").await;
     assert_eq!(app.oauth2.as_ref().unwrap().client_auth, ClientAuth::Post);
     let view = deck.sign_in(&app).await.unwrap();
     assert_fresh_account(&deck, &view.account, "alice");
@@ -240,12 +279,7 @@ async fn a_confidential_client_with_client_secret_post_sends_the_secret_in_the_b
     assert_eq!(exchanged.header("authorization"), None, "no Basic header");
     assert_eq!(exchanged.field("client_id"), Some("postapp"));
     assert_eq!(exchanged.field("client_secret"), Some(OAUTH_SECRET));
-    let secret = deck
-        .keyring_entries()
-        .into_iter()
-        .find(|(key, _)| key.starts_with("app-secret/"))
-        .expect("the client secret is in the keyring");
-    assert_eq!(secret.1, OAUTH_SECRET);
+    assert_eq!(deck.stored_app_secret().1, OAUTH_SECRET);
     assert_eq!(deck.account_entries().len(), 1);
 }
 
@@ -312,11 +346,7 @@ async fn discovery_falls_back_to_the_openid_document() {
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn discovery_reads_the_rfc8414_document_alone() {
-    let deck = OAuthDeck::start(OAuth2Config {
-        discovery: Discovery::Rfc8414Only,
-        ..issuer_oauth("alice")
-    })
-    .await;
+    let deck = alice_deck_with(|config| config.discovery = Discovery::Rfc8414Only).await;
     let app = deck.public_app("rfcapp", "loopback").await;
     assert_eq!(deck.fake.calls(Endpoint::Discovery), 1);
     assert_eq!(
@@ -365,22 +395,16 @@ const INTO_THE_MARGIN: u64 = 2_800;
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_refresh_rotates_the_refresh_token_and_never_sends_the_old_one_again() {
-    let deck = OAuthDeck::start(issuer_oauth("alice")).await;
-    let app = deck
-        .confidential_app("rotapp", AuthMethod::ClientSecretBasic, "custom_scheme")
-        .await;
-    let account = deck.sign_in(&app).await.unwrap().account;
-    let first = deck.account_entry();
-    let first_refresh = first["refresh_token"].as_str().unwrap().to_owned();
-    let first_access = first["access_token"].as_str().unwrap().to_owned();
+    let (deck, _, account) = signed_in_basic("rotapp").await;
+    let (first_access, first_refresh) = deck.stored_tokens();
 
     // Still fresh: served without asking the server.
-    let token = deck.core.tokens().access_token(account.id).await.unwrap();
+    let token = deck.access_token(account.id).await.unwrap();
     assert_eq!(token.expose_secret(), first_access);
     assert_eq!(deck.fake.calls(Endpoint::Token), 1);
 
     deck.advance(INTO_THE_MARGIN);
-    let refreshed = deck.core.tokens().access_token(account.id).await.unwrap();
+    let refreshed = deck.access_token(account.id).await.unwrap();
     assert_eq!(deck.fake.calls(Endpoint::Token), 2, "one refresh");
     let sent = deck.fake.last_request(Endpoint::Token).unwrap();
     assert_eq!(sent.field("grant_type"), Some("refresh_token"));
@@ -391,14 +415,10 @@ async fn a_refresh_rotates_the_refresh_token_and_never_sends_the_old_one_again()
     assert_ne!(refreshed.expose_secret(), first_access);
 
     // The keyring holds the new pair before anyone used it.
-    let second = deck.account_entry();
-    let second_refresh = second["refresh_token"].as_str().unwrap().to_owned();
+    let second_refresh = deck.stored("refresh_token");
     assert_ne!(second_refresh, first_refresh, "the server rotated it");
-    assert_eq!(
-        second["access_token"].as_str(),
-        Some(refreshed.expose_secret())
-    );
-    let view = deck.core.catalog().account_view(account.id).unwrap();
+    assert_eq!(deck.stored("access_token"), refreshed.expose_secret());
+    let view = deck.account_view(account.id);
     assert_eq!(view.account.health, Health::Fresh);
     assert_eq!(view.account.issued_at, deck.now());
     assert_eq!(view.account.expires_at, Some(deck.now() + 3600));
@@ -412,16 +432,10 @@ async fn a_refresh_rotates_the_refresh_token_and_never_sends_the_old_one_again()
     // The next refresh sends the rotated token, never the old one; reuse would have killed
     // the grant.
     deck.advance(INTO_THE_MARGIN);
-    deck.core.tokens().access_token(account.id).await.unwrap();
+    deck.access_token(account.id).await.unwrap();
     assert_eq!(deck.fake.calls(Endpoint::Token), 3);
-    assert_eq!(
-        deck.last_refresh_token_sent().as_deref(),
-        Some(second_refresh.as_str())
-    );
-    let third_refresh = deck.account_entry()["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    deck.assert_last_refresh_sent(&second_refresh);
+    let third_refresh = deck.stored("refresh_token");
     assert!(third_refresh != second_refresh && third_refresh != first_refresh);
     assert_eq!(deck.fake.grants_alive(), 1, "no reuse was detected");
 
@@ -431,23 +445,16 @@ async fn a_refresh_rotates_the_refresh_token_and_never_sends_the_old_one_again()
     deck.advance(INTO_THE_MARGIN);
     assert_eq!(deck.core.tokens().refresh_due_accounts().await, 1);
     assert_eq!(deck.fake.calls(Endpoint::Token), 4);
-    assert_eq!(
-        deck.last_refresh_token_sent().as_deref(),
-        Some(third_refresh.as_str())
-    );
+    deck.assert_last_refresh_sent(&third_refresh);
     assert_eq!(deck.fake.grants_alive(), 1);
 }
 
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn eight_concurrent_callers_cause_exactly_one_refresh() {
-    let deck = OAuthDeck::start(issuer_oauth("alice")).await;
-    let app = deck.public_app("busyapp", "custom_scheme").await;
+    let (deck, app) = linked_public_app("busyapp").await;
     let account = deck.sign_in(&app).await.unwrap().account;
-    let old_refresh = deck.account_entry()["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let old_refresh = deck.stored("refresh_token");
     deck.advance(3_600 + 60);
     let callers: Vec<_> = (0..8)
         .map(|_| {
@@ -465,21 +472,35 @@ async fn eight_concurrent_callers_cause_exactly_one_refresh() {
         2,
         "one exchange, one refresh"
     );
-    assert_eq!(
-        deck.last_refresh_token_sent().as_deref(),
-        Some(old_refresh.as_str())
-    );
+    deck.assert_last_refresh_sent(&old_refresh);
     tokens.dedup();
     assert_eq!(tokens.len(), 1, "every caller got the same fresh token");
-    assert_eq!(
-        deck.account_entry()["access_token"].as_str(),
-        Some(tokens[0].as_str())
-    );
+    assert_eq!(deck.stored("access_token"), tokens[0]);
     assert_eq!(deck.fake.grants_alive(), 1);
 }
 
-/// A deck whose client gives up after half a second, signed in to a public deep-link app.
-async fn impatient_sign_in() -> (OAuthDeck, authdeck::accounts::Account) {
+/// Asserts `result` is the error that asks for a sign-in.
+fn assert_needs_sign_in<T: std::fmt::Debug>(result: Result<T, Error>) {
+    let err = result.unwrap_err();
+    assert_eq!(err.code(), "needs_sign_in", "{err:?}");
+}
+
+/// A refresh whose answer was lost: what the client sent, and what the server made of it.
+struct LostRefresh {
+    deck: OAuthDeck,
+    account: Account,
+    /// The refresh token the lost request carried.
+    old_refresh: String,
+    /// The refresh token the server rotated it into, which Authdeck never saw.
+    rotated: String,
+}
+
+/// Signs a public deep-link app in with a client that gives up after half a second, then
+/// lets the server handle a refresh in full and lose its answer (`Failure::LoseAnswer`).
+/// Asserts the refresh went out once, the server rotated the refresh token (and revoked the
+/// previous access token) without Authdeck seeing the new one, and the account needs a
+/// sign-in and says why.
+async fn lose_a_refresh_answer() -> LostRefresh {
     let deck = OAuthDeck::start_with(
         issuer_oauth("alice"),
         authdeck::service::Settings {
@@ -490,143 +511,128 @@ async fn impatient_sign_in() -> (OAuthDeck, authdeck::accounts::Account) {
     .await;
     let app = deck.public_app("lostapp", "custom_scheme").await;
     let account = deck.sign_in(&app).await.unwrap().account;
-    (deck, account)
-}
-
-#[tokio::test]
-#[ignore = "needs the test session's keyring: run scripts/test.sh"]
-async fn a_lost_refresh_answer_needs_a_sign_in_and_the_old_refresh_token_is_not_replayed() {
-    let (deck, account) = impatient_sign_in().await;
     assert_eq!(deck.fake.calls(Endpoint::Token), 1);
-    deck.fake
-        .fail_next(Endpoint::Token, Failure::Delay(Duration::from_secs(2)));
+    let (old_access, old_refresh) = deck.stored_tokens();
+
+    deck.fake.fail_next(Endpoint::Token, Failure::LoseAnswer);
     deck.advance(INTO_THE_MARGIN);
-    let err = deck
-        .core
-        .tokens()
-        .access_token(account.id)
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "needs_sign_in", "{err:?}");
+    assert_needs_sign_in(deck.access_token(account.id).await);
     assert_eq!(
         deck.fake.calls(Endpoint::Token),
         2,
         "the refresh went out once"
     );
+    deck.assert_last_refresh_sent(&old_refresh);
 
-    let view = deck.core.catalog().account_view(account.id).unwrap();
+    // The server did the refresh: a new refresh token lives that Authdeck never saw, and the
+    // access token Authdeck holds is revoked.
+    let live = deck.fake.live_refresh_tokens();
+    assert_eq!(live.len(), 1, "{live:?}");
+    let rotated = live[0].clone();
+    assert_ne!(rotated, old_refresh, "the server rotated it");
+    assert_eq!(deck.fake.grants_alive(), 1);
+    assert_ne!(
+        deck.stored("refresh_token"),
+        rotated,
+        "the answer never came"
+    );
+    assert_eq!(deck.userinfo_status(&old_access).await, 401);
+
+    let view = deck.account_view(account.id);
     assert_eq!(view.account.health, Health::NeedsSignIn);
     let detail = view.account.health_detail.expect("the account says why");
     assert!(detail.contains("lost"), "{detail}");
     assert!(detail.contains("Sign in again"), "{detail}");
+    LostRefresh {
+        deck,
+        account,
+        old_refresh,
+        rotated,
+    }
+}
 
-    // Let the server finish whatever it does with the request it got.
-    tokio::time::sleep(Duration::from_millis(2_200)).await;
+impl LostRefresh {
+    /// Asserts no request carried the old refresh token again (a replay would make the
+    /// server kill the grant): no token request since the lost one, the grant alive, and
+    /// the rotated token still the only live one.
+    fn assert_not_replayed(&self, after: &str) {
+        assert_eq!(
+            self.deck.fake.calls(Endpoint::Token),
+            2,
+            "the old refresh token was sent again {after}"
+        );
+        assert_eq!(
+            self.deck.fake.grants_alive(),
+            1,
+            "the grant was killed by reuse detection {after}"
+        );
+        // The last token request is still the lost one.
+        self.deck.assert_last_refresh_sent(&self.old_refresh);
+        assert_eq!(
+            self.deck.fake.live_refresh_tokens(),
+            vec![self.rotated.clone()]
+        );
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the test session's keyring: run scripts/test.sh"]
+async fn a_lost_refresh_answer_needs_a_sign_in_and_the_old_refresh_token_is_not_replayed() {
+    let lost = lose_a_refresh_answer().await;
+    let (deck, account) = (&lost.deck, &lost.account);
 
     // Nothing asks again with the old refresh token: callers, the background refresher, and
     // later, once the token ran out.
     for _ in 0..3 {
-        let again = deck.core.tokens().access_token(account.id).await;
-        assert_eq!(again.unwrap_err().code(), "needs_sign_in");
+        assert_needs_sign_in(deck.access_token(account.id).await);
     }
     assert_eq!(deck.core.tokens().refresh_due_accounts().await, 0);
     deck.advance(3_600);
-    assert!(deck.core.tokens().access_token(account.id).await.is_err());
+    assert!(deck.access_token(account.id).await.is_err());
     assert_eq!(deck.core.tokens().refresh_due_accounts().await, 0);
-    assert_eq!(
-        deck.fake.calls(Endpoint::Token),
-        2,
-        "no second refresh request with the old token"
-    );
-    assert_eq!(
-        deck.fake.grants_alive(),
-        1,
-        "the grant was not killed by reuse detection"
-    );
+    lost.assert_not_replayed("by a caller or the refresher");
 
     // Signing in again heals the same account.
     let app = deck.core.catalog().list_apps().unwrap().remove(0);
     let again = deck.sign_in(&app).await.unwrap().account;
     assert_eq!(again.id, account.id);
     assert_eq!(again.health, Health::Fresh);
-    let token = deck.core.tokens().access_token(account.id).await.unwrap();
+    let token = deck.access_token(account.id).await.unwrap();
     assert_eq!(deck.userinfo_status(token.expose_secret()).await, 200);
 }
 
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn refresh_now_after_a_lost_answer_does_not_replay_the_old_refresh_token() {
-    let (deck, account) = impatient_sign_in().await;
-    deck.fake
-        .fail_next(Endpoint::Token, Failure::Delay(Duration::from_secs(2)));
-    deck.advance(INTO_THE_MARGIN);
-    assert!(deck.core.tokens().access_token(account.id).await.is_err());
-    assert_eq!(deck.fake.calls(Endpoint::Token), 2);
-    tokio::time::sleep(Duration::from_millis(2_200)).await;
+    let lost = lose_a_refresh_answer().await;
+    let tokens = lost.deck.core.tokens();
 
     // The window's "refresh now", and the retry after a refused API call, on an account whose
-    // last refresh answer was lost: the old refresh token may be rotated away already.
-    let err = deck
-        .core
-        .tokens()
-        .refresh_now(account.id)
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "needs_sign_in", "{err:?}");
-    let err = deck
-        .core
-        .tokens()
-        .refresh_after_refusal(account.id)
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "needs_sign_in", "{err:?}");
-    assert_eq!(
-        deck.fake.calls(Endpoint::Token),
-        2,
-        "the old refresh token was sent again"
-    );
-    assert_eq!(deck.fake.grants_alive(), 1);
+    // last refresh answer was lost: the old refresh token was rotated away already.
+    assert_needs_sign_in(tokens.refresh_now(lost.account.id).await);
+    assert_needs_sign_in(tokens.refresh_after_refusal(lost.account.id).await);
+    lost.assert_not_replayed("by refresh now");
 }
 
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_lost_refresh_answer_is_not_replayed_after_a_restart_either() {
-    let (deck, account) = impatient_sign_in().await;
-    deck.fake
-        .fail_next(Endpoint::Token, Failure::Delay(Duration::from_secs(2)));
-    deck.advance(INTO_THE_MARGIN);
-    assert!(deck.core.tokens().access_token(account.id).await.is_err());
-    assert_eq!(deck.fake.calls(Endpoint::Token), 2);
-    tokio::time::sleep(Duration::from_millis(2_200)).await;
+    let lost = lose_a_refresh_answer().await;
 
     // Authdeck starts again: the account still needs a sign-in, and nothing (a caller, the
     // refresher) sends the old refresh token.
-    let restarted = deck.restarted(test_settings());
-    let view = restarted.catalog().account_view(account.id).unwrap();
+    let restarted = lost.deck.restarted(test_settings());
+    let view = restarted.catalog().account_view(lost.account.id).unwrap();
     assert_eq!(view.account.health, Health::NeedsSignIn);
     assert_eq!(restarted.tokens().refresh_due_accounts().await, 0);
-    let err = restarted
-        .tokens()
-        .access_token(account.id)
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "needs_sign_in", "{err:?}");
-    assert_eq!(
-        deck.fake.calls(Endpoint::Token),
-        2,
-        "the old refresh token was sent again after the restart"
-    );
-    assert_eq!(deck.fake.grants_alive(), 1);
+    assert_needs_sign_in(restarted.tokens().access_token(lost.account.id).await);
+    lost.assert_not_replayed("after the restart");
 }
 
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_token_without_expires_in_has_no_expiry_and_is_used_until_refused() {
-    let deck = OAuthDeck::start(OAuth2Config {
-        omit_expires_in: true,
-        ..issuer_oauth("alice")
-    })
-    .await;
+    let deck = alice_deck_with(|config| config.omit_expires_in = true).await;
     let app = deck.public_app("foreverapp", "custom_scheme").await;
     let account = deck.sign_in(&app).await.unwrap().account;
     assert_eq!(account.expires_at, None, "no expiry shown");
@@ -639,30 +645,26 @@ async fn a_token_without_expires_in_has_no_expiry_and_is_used_until_refused() {
     // A month later on Authdeck's clock: not refreshed, not by the refresher either.
     deck.clock.advance(30 * 86_400);
     assert_eq!(deck.core.tokens().refresh_due_accounts().await, 0);
-    let token = deck.core.tokens().access_token(account.id).await.unwrap();
+    let token = deck.access_token(account.id).await.unwrap();
     assert_eq!(token.expose_secret(), original);
     assert_eq!(
         deck.fake.calls(Endpoint::Token),
         1,
         "only the code exchange"
     );
-    let view = deck.core.catalog().account_view(account.id).unwrap();
+    let view = deck.account_view(account.id);
     assert_eq!(view.account.expires_at, None);
     assert_eq!(view.account.health, Health::Fresh);
 
     // Until the server refuses it (a 401 invalid_token): then one refresh.
     deck.fake.advance(3_601);
     assert_eq!(deck.userinfo_status(&original).await, 401);
-    let fresh = deck
-        .core
-        .tokens()
-        .refresh_after_refusal(account.id)
-        .await
-        .unwrap();
+    let refreshed = deck.core.tokens().refresh_after_refusal(account.id).await;
+    let fresh = refreshed.unwrap();
     assert_ne!(fresh.expose_secret(), original);
     assert_eq!(deck.fake.calls(Endpoint::Token), 2);
     assert_eq!(deck.userinfo_status(fresh.expose_secret()).await, 200);
-    let view = deck.core.catalog().account_view(account.id).unwrap();
+    let view = deck.account_view(account.id);
     assert_eq!(view.account.expires_at, None);
     assert_eq!(view.account.health, Health::Fresh);
     assert_eq!(deck.fake.grants_alive(), 1);
@@ -710,8 +712,7 @@ async fn a_wrong_client_secret_is_client_rejected() {
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_refused_code_is_signin_code_refused() {
-    let deck = OAuthDeck::start(issuer_oauth("alice")).await;
-    let app = deck.public_app("codeapp", "custom_scheme").await;
+    let (deck, app) = linked_public_app("codeapp").await;
     let (_, first) = deck.consent_redirect(&app).await;
     let (_, second) = deck.consent_redirect(&app).await;
     let first_code = query_value(&first, "code").unwrap();
@@ -740,8 +741,7 @@ async fn a_refused_code_is_signin_code_refused() {
 async fn a_refused_new_code_does_not_read_as_a_lapsed_sign_in() {
     // As tests/signin.rs asks of a Hivesigner code: a new sign-in whose code the server
     // refuses is not "no longer accepts" (it never accepted it).
-    let deck = OAuthDeck::start(issuer_oauth("alice")).await;
-    let app = deck.public_app("wordsapp", "custom_scheme").await;
+    let (deck, app) = linked_public_app("wordsapp").await;
     let (_, redirect) = deck.consent_redirect(&app).await;
     let forged = with_query_value(&redirect, "code", Some("ac-never-issued-by-this-server"));
     let err = deck.deliver(&forged).await.reply().unwrap_err();
@@ -752,11 +752,7 @@ async fn a_refused_new_code_does_not_read_as_a_lapsed_sign_in() {
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_denied_consent_is_signin_denied_on_both_paths() {
-    let deck = OAuthDeck::start(OAuth2Config {
-        consent: Consent::Deny,
-        ..issuer_oauth("alice")
-    })
-    .await;
+    let deck = alice_deck_with(|config| config.consent = Consent::Deny).await;
     let linked = deck.public_app("denylink", "custom_scheme").await;
     let (_, redirect) = deck.consent_redirect(&linked).await;
     assert_eq!(
@@ -781,6 +777,28 @@ async fn a_denied_consent_is_signin_denied_on_both_paths() {
     deck.assert_nothing_stored();
 }
 
+/// `client_id` registered at the fake and in the core as a public deep-link app whose
+/// endpoints are entered by hand (no discovery): the fake's authorize and userinfo
+/// endpoints, `token_endpoint`, and the `extra` fields.
+async fn hand_entered_app(
+    deck: &OAuthDeck,
+    client_id: &str,
+    token_endpoint: &str,
+    extra: Value,
+) -> AppView {
+    deck.fake_public_client(client_id);
+    let mut endpoints = json!({
+        "authorizeEndpoint": format!("{}/authorize", deck.fake.issuer()),
+        "tokenEndpoint": token_endpoint,
+        "userinfoEndpoint": deck.fake.userinfo_endpoint(),
+    });
+    for (key, value) in extra.as_object().cloned().unwrap_or_default() {
+        endpoints[key] = value;
+    }
+    let input = deck.input(client_id, "custom_scheme", endpoints);
+    deck.register_json(input).await.unwrap()
+}
+
 /// The refusals a token endpoint may give that Authdeck words itself: `(status, code)`.
 const REFUSALS: [(u16, &str); 3] = [
     (400, "invalid_scope"),
@@ -798,21 +816,8 @@ fn server_words(code: &str) -> String {
 async fn token_endpoint_refusals_are_oauth_refused_in_authdecks_words() {
     let deck = OAuthDeck::start(issuer_oauth("alice")).await;
     let canned = Canned::start(400, "{}").await;
-    deck.fake_public_client("cannedapp");
     // Consent and userinfo at the fake; a token endpoint that refuses as told.
-    let issuer = deck.fake.issuer();
-    let app = deck
-        .register_json(deck.input(
-            "cannedapp",
-            "custom_scheme",
-            json!({
-                "authorizeEndpoint": format!("{issuer}/authorize"),
-                "tokenEndpoint": canned.url(),
-                "userinfoEndpoint": deck.fake.userinfo_endpoint(),
-            }),
-        ))
-        .await
-        .unwrap();
+    let app = hand_entered_app(&deck, "cannedapp", canned.url(), json!({})).await;
     assert_eq!(deck.fake.calls(Endpoint::Discovery), 0, "entered by hand");
     let mut meanings = Vec::new();
     for (status, code) in REFUSALS {
@@ -843,8 +848,7 @@ async fn token_endpoint_refusals_are_oauth_refused_in_authdecks_words() {
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn authorize_error_redirects_are_oauth_refused_in_authdecks_words() {
-    let deck = OAuthDeck::start(issuer_oauth("alice")).await;
-    let app = deck.public_app("redirerr", "custom_scheme").await;
+    let (deck, app) = linked_public_app("redirerr").await;
     for (_, code) in REFUSALS {
         // What a server's error redirect carries (RFC 6749 4.1.2.1, RFC 9207).
         let started = deck.start_sign_in(&app).await;
@@ -870,9 +874,8 @@ async fn authorize_error_redirects_are_oauth_refused_in_authdecks_words() {
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn an_iss_naming_another_server_is_refused_before_the_token_request() {
-    let deck = OAuthDeck::start(OAuth2Config {
-        iss_parameter: IssParameter::Wrong("http://127.0.0.1:1/oauth".into()),
-        ..issuer_oauth("alice")
+    let deck = alice_deck_with(|config| {
+        config.iss_parameter = IssParameter::Wrong("http://127.0.0.1:1/oauth".into())
     })
     .await;
     for mode in ["custom_scheme", "loopback"] {
@@ -901,8 +904,7 @@ async fn an_iss_naming_another_server_is_refused_before_the_token_request() {
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_missing_iss_is_refused_when_the_metadata_promises_it() {
-    let deck = OAuthDeck::start(issuer_oauth("alice")).await;
-    let promised = deck.public_app("promised", "custom_scheme").await;
+    let (deck, promised) = linked_public_app("promised").await;
     assert!(promised.oauth2.as_ref().unwrap().iss_required);
     deck.fake.set_iss_parameter(IssParameter::Omitted);
     let (_, redirect) = deck.consent_redirect(&promised).await;
@@ -924,29 +926,14 @@ async fn a_missing_iss_is_refused_when_the_metadata_promises_it() {
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_slashless_token_endpoint_that_redirects_fails_clearly_and_the_slashed_one_works() {
-    let deck = OAuthDeck::start(OAuth2Config {
-        trailing_slash: true,
-        ..issuer_oauth("alice")
-    })
-    .await;
+    let deck = alice_deck_with(|config| config.trailing_slash = true).await;
     let issuer = deck.fake.issuer();
     assert_eq!(deck.fake.token_endpoint(), format!("{issuer}/token/"));
 
     // Entered by hand without the slash: the server answers 301.
-    deck.fake_public_client("slashless");
-    let slashless = deck
-        .register_json(deck.input(
-            "slashless",
-            "custom_scheme",
-            json!({
-                "authorizeEndpoint": format!("{issuer}/authorize"),
-                "tokenEndpoint": format!("{issuer}/token"),
-                "userinfoEndpoint": deck.fake.userinfo_endpoint(),
-                "revocationEndpoint": deck.fake.revocation_endpoint(),
-            }),
-        ))
-        .await
-        .unwrap();
+    let revocation = json!({"revocationEndpoint": deck.fake.revocation_endpoint()});
+    let slashless =
+        hand_entered_app(&deck, "slashless", &format!("{issuer}/token"), revocation).await;
     assert_eq!(
         slashless.oauth2.as_ref().unwrap().token.as_str(),
         format!("{issuer}/token"),
@@ -985,22 +972,11 @@ async fn a_slashless_token_endpoint_that_redirects_fails_clearly_and_the_slashed
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn removing_an_account_revokes_the_grant_at_the_server() {
-    let deck = OAuthDeck::start(issuer_oauth("alice")).await;
-    let app = deck
-        .confidential_app("revokeapp", AuthMethod::ClientSecretBasic, "custom_scheme")
-        .await;
-    let account = deck.sign_in(&app).await.unwrap().account;
-    let stored = deck.account_entry();
-    let refresh = stored["refresh_token"].as_str().unwrap().to_owned();
-    let access = stored["access_token"].as_str().unwrap().to_owned();
+    let (deck, app, account) = signed_in_basic("revokeapp").await;
+    let (access, refresh) = deck.stored_tokens();
     assert_eq!(deck.fake.grants_alive(), 1);
 
-    let removed = deck
-        .core
-        .catalog()
-        .remove_account(account.id)
-        .await
-        .unwrap();
+    let removed = deck.remove_account(account.id).await;
     assert_eq!(removed.username, "alice");
     assert!(removed.revoked_at_provider);
     assert_eq!(
@@ -1026,15 +1002,8 @@ async fn removing_an_account_revokes_the_grant_at_the_server() {
         deck.account_entries().is_empty(),
         "the keyring entry is gone"
     );
-    assert!(deck.core.catalog().list_accounts().unwrap().is_empty());
-    assert_eq!(
-        deck.core
-            .tokens()
-            .access_token(account.id)
-            .await
-            .unwrap_err(),
-        Error::AccountNotFound
-    );
+    deck.assert_account_gone(account.id).await;
+    assert!(deck.listed().is_empty());
     // The app keeps its secret until the app itself is removed.
     assert!(deck
         .keyring_keys()

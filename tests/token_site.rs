@@ -12,40 +12,29 @@ use std::time::Duration;
 
 use authdeck::accounts::Health;
 use authdeck::apps::Flow;
+use authdeck::catalog::AppView;
 use authdeck::error::Error;
 use fake_hivesigner::consent;
 use fake_hivesigner::token_site::{HeaderForm, TokenSiteConfig};
-use secrecy::SecretString;
 use support::kinds::{query_of, Delivered, SiteDeck};
 
 async fn site() -> SiteDeck {
     SiteDeck::start(TokenSiteConfig::default()).await
 }
 
-/// Every file under `dir`, as bytes.
-fn files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            found.extend(files(&path));
-        } else {
-            found.push((path.display().to_string(), std::fs::read(&path).unwrap()));
-        }
-    }
-    found
+/// A site, and the deep-link app `client_id` registered at it and in the core.
+async fn linked_site(client_id: &str) -> (SiteDeck, AppView) {
+    let deck = site().await;
+    let app = deck.app(client_id, "custom_scheme").await;
+    (deck, app)
 }
 
-/// Asserts `token` is in no file of the deck's data directory.
-fn assert_not_in_data_dir(deck: &SiteDeck, token: &str) {
-    for (name, bytes) in files(deck.data.path()) {
-        assert!(
-            !bytes
-                .windows(token.len())
-                .any(|window| window == token.as_bytes()),
-            "the token is in {name}"
-        );
-    }
+/// [`linked_site`] with a sign-in started and approved as alice at the site: its redirect,
+/// not delivered yet.
+async fn consented_site(client_id: &str) -> (SiteDeck, AppView, String) {
+    let (deck, app) = linked_site(client_id).await;
+    let (_, redirect) = deck.consent_redirect(&app).await;
+    (deck, app, redirect)
 }
 
 /// The token of a site redirect.
@@ -58,10 +47,10 @@ fn token_of(redirect: &str) -> String {
 
 /// Asserts the one identity request so far carried `token` raw and named `user`.
 fn assert_identity_asked_raw(deck: &SiteDeck, token: &str, user: &str) {
-    assert_eq!(deck.site.calls("/@me"), 1);
-    assert_eq!(deck.site.last_authorization().as_deref(), Some(token));
+    assert_eq!(deck.fake.calls("/@me"), 1);
+    assert_eq!(deck.fake.last_authorization().as_deref(), Some(token));
     let identity = deck
-        .site
+        .fake
         .requests()
         .into_iter()
         .find(|request| request.path == "/@me")
@@ -108,7 +97,7 @@ async fn authorize_sign_in_over_the_loopback_port_registered_at_the_site() {
 
     let started = deck.start_sign_in(&app).await;
     assert_eq!(started.redirect_uri, registered);
-    assert_eq!(started.authorize_url, deck.site.authorize_url("loopsite"));
+    assert_eq!(started.authorize_url, deck.fake.authorize_url("loopsite"));
     assert!(
         started
             .authorize_url
@@ -122,7 +111,7 @@ async fn authorize_sign_in_over_the_loopback_port_registered_at_the_site() {
         "{redirect}"
     );
     let token = token_of(&redirect);
-    assert_eq!(deck.site.calls("/@me"), 0);
+    assert_eq!(deck.fake.calls("/@me"), 0);
 
     let Delivered::Loopback { status, page } = deck.deliver(&redirect).await else {
         unreachable!()
@@ -134,7 +123,7 @@ async fn authorize_sign_in_over_the_loopback_port_registered_at_the_site() {
     let view = deck.only_account();
     assert_site_account(&view, "alice");
     assert_token_in_keyring(&deck, &token, "alice");
-    assert_not_in_data_dir(&deck, &token);
+    deck.assert_not_in_data_dir(&token);
 
     // The same redirect a second time: the listener is gone, and the answer is used up.
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -142,27 +131,21 @@ async fn authorize_sign_in_over_the_loopback_port_registered_at_the_site() {
         reqwest::get(&redirect).await.is_err(),
         "the listener closed"
     );
-    let err = deck
-        .core
-        .sign_ins()
-        .complete_sign_in(&redirect)
-        .await
-        .unwrap_err();
+    let err = deck.complete(&redirect).await.unwrap_err();
     assert_eq!(err, Error::SignInReplayed);
     assert_eq!(err.code(), "signin_replayed");
     assert_eq!(
-        deck.site.calls("/@me"),
+        deck.fake.calls("/@me"),
         1,
         "no identity request for a replay"
     );
-    assert_eq!(deck.core.catalog().list_accounts().unwrap().len(), 1);
+    assert_eq!(deck.listed().len(), 1);
 }
 
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn authorize_sign_in_over_the_deep_link_is_taken_once() {
-    let deck = site().await;
-    let app = deck.app("linksite", "custom_scheme").await;
+    let (deck, app) = linked_site("linksite").await;
     assert_eq!(app.redirect_uri_to_register, "authdeck://callback");
     let started = deck.start_sign_in(&app).await;
     assert_eq!(started.redirect_uri, "authdeck://callback");
@@ -174,12 +157,7 @@ async fn authorize_sign_in_over_the_deep_link_is_taken_once() {
     let token = token_of(&redirect);
 
     // As the deep-link handler does.
-    let view = deck
-        .core
-        .sign_ins()
-        .complete_sign_in(&redirect)
-        .await
-        .unwrap();
+    let view = deck.complete(&redirect).await.unwrap();
     assert_site_account(&view, "alice");
     assert_identity_asked_raw(&deck, &token, "alice");
     assert_token_in_keyring(&deck, &token, "alice");
@@ -187,7 +165,7 @@ async fn authorize_sign_in_over_the_deep_link_is_taken_once() {
     let again = deck.deliver(&redirect).await.reply().unwrap_err();
     assert_eq!(again.code(), "signin_replayed", "{again:?}");
     // Another token at the same address while nothing waits: refused too, unasked.
-    let other = consent(&deck.site.approve_url("linksite", "mallory"))
+    let other = consent(&deck.fake.approve_url("linksite", "mallory"))
         .await
         .unwrap();
     let err = deck.deliver(&other).await.reply().unwrap_err();
@@ -195,16 +173,15 @@ async fn authorize_sign_in_over_the_deep_link_is_taken_once() {
         matches!(err.code(), "signin_replayed" | "signin_unknown_state"),
         "{err:?}"
     );
-    assert_eq!(deck.site.calls("/@me"), 1);
+    assert_eq!(deck.fake.calls("/@me"), 1);
     assert_eq!(deck.only_account().account.username, "alice");
 }
 
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_redirect_when_no_sign_in_waits_is_refused_and_nothing_is_stored() {
-    let deck = site().await;
-    let app = deck.app("idlesite", "custom_scheme").await;
-    let redirect = consent(&deck.site.approve_url("idlesite", "alice"))
+    let (deck, app) = linked_site("idlesite").await;
+    let redirect = consent(&deck.fake.approve_url("idlesite", "alice"))
         .await
         .unwrap();
     assert!(
@@ -214,22 +191,17 @@ async fn a_redirect_when_no_sign_in_waits_is_refused_and_nothing_is_stored() {
     let err = deck.deliver(&redirect).await.reply().unwrap_err();
     assert_eq!(err, Error::SignInUnknown);
     assert_eq!(err.code(), "signin_unknown_state");
-    assert_eq!(deck.site.calls("/@me"), 0, "the token was not even tried");
+    assert_eq!(deck.fake.calls("/@me"), 0, "the token was not even tried");
     deck.assert_nothing_stored();
 
     // Pasted, the same.
-    let err = deck
-        .core
-        .sign_ins()
-        .complete_pasted(&redirect)
-        .await
-        .unwrap_err();
+    let pasted = deck.core.sign_ins().complete_pasted(&redirect).await;
+    let err = pasted.unwrap_err();
     assert_eq!(err.code(), "signin_unknown_state", "{err:?}");
     deck.assert_nothing_stored();
 
     // A sign-in started afterwards still takes its own answer.
-    let started = deck.start_sign_in(&app).await;
-    let redirect = consent(&started.authorize_url).await.unwrap();
+    let (_, redirect) = deck.consent_redirect(&app).await;
     let view = deck.deliver(&redirect).await.reply().unwrap();
     assert_eq!(view.account.username, "alice");
 }
@@ -244,12 +216,7 @@ async fn a_second_sign_in_waiting_at_the_same_address_is_refused_at_start() {
     let second = deck.app("secondsite", "custom_scheme").await;
     let waiting = deck.start_sign_in(&first).await;
     for app in [&first, &second] {
-        let err = deck
-            .core
-            .sign_ins()
-            .start_sign_in(app.id, None)
-            .await
-            .unwrap_err();
+        let err = deck.try_start_sign_in(app).await.unwrap_err();
         assert!(
             matches!(err, Error::InvalidInput { field: "appId", .. }),
             "{err:?}"
@@ -265,12 +232,7 @@ async fn a_second_sign_in_waiting_at_the_same_address_is_refused_at_start() {
     // The app's fixed loopback port: taken by the first sign-in while it waits.
     let looped = deck.app("loopsite", "loopback").await;
     let waiting = deck.start_sign_in(&looped).await;
-    let err = deck
-        .core
-        .sign_ins()
-        .start_sign_in(looped.id, None)
-        .await
-        .unwrap_err();
+    let err = deck.try_start_sign_in(&looped).await.unwrap_err();
     assert!(
         matches!(err.code(), "loopback_unavailable" | "invalid_input"),
         "{err:?}"
@@ -285,25 +247,22 @@ async fn a_second_sign_in_waiting_at_the_same_address_is_refused_at_start() {
     };
     assert_eq!(status, 200);
     assert!(page.contains("is now in Authdeck"), "{page}");
-    assert_eq!(deck.core.catalog().list_accounts().unwrap().len(), 2);
+    assert_eq!(deck.listed().len(), 2);
 }
 
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_token_the_site_refuses_stores_nothing() {
-    let deck = site().await;
-    let app = deck.app("revokedsite", "custom_scheme").await;
-    let started = deck.start_sign_in(&app).await;
-    let redirect = consent(&started.authorize_url).await.unwrap();
+    let (deck, _, redirect) = consented_site("revokedsite").await;
     let token = token_of(&redirect);
     // Revoked on the site's settings page before the redirect arrives.
-    deck.site.revoke_on_settings_page("alice", "revokedsite");
+    deck.fake.revoke_on_settings_page("alice", "revokedsite");
     let err = deck.deliver(&redirect).await.reply().unwrap_err();
     assert_ne!(err.code(), "signin_replayed");
     assert!(!err.message().contains(&token), "{err}");
-    assert_eq!(deck.site.calls("/@me"), 1, "the identity request was made");
+    assert_eq!(deck.fake.calls("/@me"), 1, "the identity request was made");
     assert_eq!(
-        deck.site.last_authorization().as_deref(),
+        deck.fake.last_authorization().as_deref(),
         Some(token.as_str())
     );
     deck.assert_nothing_stored();
@@ -311,7 +270,7 @@ async fn a_token_the_site_refuses_stores_nothing() {
     // Its answer is used up: sent again, it is a replay, not a second try.
     let again = deck.deliver(&redirect).await.reply().unwrap_err();
     assert_eq!(again.code(), "signin_replayed");
-    assert_eq!(deck.site.calls("/@me"), 1);
+    assert_eq!(deck.fake.calls("/@me"), 1);
 }
 
 #[tokio::test]
@@ -319,19 +278,14 @@ async fn a_token_the_site_refuses_stores_nothing() {
 async fn a_refused_new_token_is_reported_as_a_failed_sign_in_not_a_lapsed_account() {
     // As for a Hivesigner code (tests/signin.rs): a new sign-in's token that the provider
     // refuses is not "no longer accepts this account's sign-in".
-    let deck = site().await;
-    let app = deck.app("wordsite", "custom_scheme").await;
-    let started = deck.start_sign_in(&app).await;
-    let redirect = consent(&started.authorize_url).await.unwrap();
-    deck.site.revoke_on_settings_page("alice", "wordsite");
+    let (deck, app, redirect) = consented_site("wordsite").await;
+    deck.fake.revoke_on_settings_page("alice", "wordsite");
     let err = deck.deliver(&redirect).await.reply().unwrap_err();
     assert_ne!(err.code(), "needs_sign_in", "{err:?}");
     assert!(!err.message().contains("no longer accepts"), "{err}");
 
     let err = deck
-        .core
-        .sign_ins()
-        .add_personal_token(app.id, SecretString::from("unknown-token-123"))
+        .paste_token(app.id, "unknown-token-123")
         .await
         .unwrap_err();
     assert_ne!(err.code(), "needs_sign_in", "{err:?}");
@@ -341,55 +295,41 @@ async fn a_refused_new_token_is_reported_as_a_failed_sign_in_not_a_lapsed_accoun
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_denied_consent_on_the_site_is_signin_denied() {
-    let deck = site().await;
-    let app = deck.app("denysite", "custom_scheme").await;
+    let (deck, app) = linked_site("denysite").await;
     deck.start_sign_in(&app).await;
-    let redirect = consent(&deck.site.deny_url("denysite")).await.unwrap();
+    let redirect = consent(&deck.fake.deny_url("denysite")).await.unwrap();
     assert_eq!(redirect, "authdeck://callback?error=access_denied");
     let err = deck.deliver(&redirect).await.reply().unwrap_err();
     assert_eq!(err.code(), "signin_denied", "{err:?}");
     assert!(err.message().contains("declined"), "{err}");
-    assert_eq!(deck.site.calls("/@me"), 0);
+    assert_eq!(deck.fake.calls("/@me"), 0);
     deck.assert_nothing_stored();
 }
 
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_pasted_personal_token_adds_the_account_without_expiry() {
-    let deck = site().await;
-    let app = deck.app("patsite", "custom_scheme").await;
-    let token = deck.site.mint_personal_token("dave");
+    let (deck, app) = linked_site("patsite").await;
+    let token = deck.fake.mint_personal_token("dave");
     // Pasted with the spaces a copy may bring along.
     let view = deck
-        .core
-        .sign_ins()
-        .add_personal_token(app.id, SecretString::from(format!("  {token}\n")))
+        .paste_token(app.id, &format!("  {token}\n"))
         .await
         .unwrap();
     assert_site_account(&view, "dave");
     assert_identity_asked_raw(&deck, &token, "dave");
     assert_token_in_keyring(&deck, &token, "dave");
-    assert_not_in_data_dir(&deck, &token);
+    deck.assert_not_in_data_dir(&token);
     let json = serde_json::to_string(&view).unwrap();
     assert!(!json.contains(&token), "{json}");
 
     // Used as pasted, with no refresh and no expiry.
     deck.clock.advance(365 * 86_400);
     assert_eq!(deck.core.tokens().refresh_due_accounts().await, 0);
-    let served = deck
-        .core
-        .tokens()
-        .access_token(view.account.id)
-        .await
-        .unwrap();
+    let served = deck.access_token(view.account.id).await.unwrap();
     assert_eq!(secrecy::ExposeSecret::expose_secret(&served), token);
     assert_eq!(
-        deck.core
-            .catalog()
-            .account_view(view.account.id)
-            .unwrap()
-            .account
-            .health,
+        deck.account_view(view.account.id).account.health,
         Health::Fresh
     );
 }
@@ -397,46 +337,33 @@ async fn a_pasted_personal_token_adds_the_account_without_expiry() {
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_bad_or_empty_personal_token_is_refused_with_nothing_stored() {
-    let deck = site().await;
-    let app = deck.app("badpatsite", "custom_scheme").await;
+    let (deck, app) = linked_site("badpatsite").await;
     let err = deck
-        .core
-        .sign_ins()
-        .add_personal_token(app.id, SecretString::from("not-a-token-of-this-site"))
+        .paste_token(app.id, "not-a-token-of-this-site")
         .await
         .unwrap_err();
     assert!(!matches!(err, Error::InvalidInput { .. }), "{err:?}");
     assert!(!err.message().contains("not-a-token-of-this-site"), "{err}");
-    assert_eq!(deck.site.calls("/@me"), 1, "the site was asked");
+    assert_eq!(deck.fake.calls("/@me"), 1, "the site was asked");
     deck.assert_nothing_stored();
 
     for pasted in ["", "   ", "\n", "two words", "line\nbreak"] {
-        let err = deck
-            .core
-            .sign_ins()
-            .add_personal_token(app.id, SecretString::from(pasted))
-            .await
-            .unwrap_err();
+        let err = deck.paste_token(app.id, pasted).await.unwrap_err();
         assert!(
             matches!(err, Error::InvalidInput { field: "token", .. }),
             "{pasted:?}: {err:?}"
         );
     }
     assert_eq!(
-        deck.site.calls("/@me"),
+        deck.fake.calls("/@me"),
         1,
         "nothing asked for an empty token"
     );
     deck.assert_nothing_stored();
 
     // A good one afterwards is taken.
-    let good = deck.site.mint_personal_token("frank");
-    let view = deck
-        .core
-        .sign_ins()
-        .add_personal_token(app.id, SecretString::from(good))
-        .await
-        .unwrap();
+    let good = deck.fake.mint_personal_token("frank");
+    let view = deck.paste_token(app.id, &good).await.unwrap();
     assert_eq!(view.account.username, "frank");
     assert_eq!(deck.account_entries().len(), 1);
 }
@@ -444,30 +371,14 @@ async fn a_bad_or_empty_personal_token_is_refused_with_nothing_stored() {
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn removing_a_token_site_account_wipes_it_and_points_to_the_apps_page() {
-    let deck = site().await;
-    let app = deck.app("gonesite", "custom_scheme").await;
-    let started = deck.start_sign_in(&app).await;
-    let redirect = consent(&started.authorize_url).await.unwrap();
+    let (deck, app, redirect) = consented_site("gonesite").await;
     let signed_in = deck.deliver(&redirect).await.reply().unwrap().account;
-    let pasted = deck
-        .core
-        .sign_ins()
-        .add_personal_token(
-            app.id,
-            SecretString::from(deck.site.mint_personal_token("bob")),
-        )
-        .await
-        .unwrap()
-        .account;
+    let bob = deck.fake.mint_personal_token("bob");
+    let pasted = deck.paste_token(app.id, &bob).await.unwrap().account;
     assert_eq!(deck.account_entries().len(), 2);
 
     for (account, left) in [(signed_in, 1), (pasted, 0)] {
-        let removed = deck
-            .core
-            .catalog()
-            .remove_account(account.id)
-            .await
-            .unwrap();
+        let removed = deck.remove_account(account.id).await;
         assert_eq!(removed.username, account.username);
         assert!(
             !removed.revoked_at_provider,
@@ -482,16 +393,9 @@ async fn removing_a_token_site_account_wipes_it_and_points_to_the_apps_page() {
             left,
             "the keyring entry is gone"
         );
-        assert_eq!(
-            deck.core
-                .tokens()
-                .access_token(account.id)
-                .await
-                .unwrap_err(),
-            Error::AccountNotFound
-        );
+        deck.assert_account_gone(account.id).await;
     }
-    assert!(deck.core.catalog().list_accounts().unwrap().is_empty());
+    assert!(deck.listed().is_empty());
     // The window may open that page.
     assert!(deck.core.catalog().provider_page(&deck.apps_page()).is_ok());
     assert!(

@@ -1,10 +1,19 @@
 // The accounts view: one row per account, sorted by attention needed, filtered as you type,
-// with a live expiry countdown ticking in the page (no polling of the app).
+// with a live expiry countdown ticking in the page (no polling of the app). An account that
+// broadcasts has an "Authority" panel: who holds posting authority over it on chain, and
+// whether its app granted the provider's broadcaster. A click on one of the app's desktop
+// notifications brings the account into view here.
 import { EVENTS, invoke, listen, messageOf } from "./tauri.js";
 import { confirmDialog, h } from "./dom.js";
 import { appName, countdown, dateTime, isSignerKind, nowSeconds, removalWords, scopesText } from "./format.js";
 
 const HIGHLIGHT_MS = 8000;
+
+/** Sent by the app when a notification about an account was clicked (src-tauri/events.rs). */
+const SHOW_ACCOUNT_EVENT = "authdeck:show-account";
+
+/** The authority panel asks the chain again after an accounts change at most this often. */
+const AUTHORITY_QUIET_MS = 10000;
 
 /** How an account is doing, in words, and how much it needs attention (lower first). */
 export function healthOf(account, now) {
@@ -116,6 +125,8 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
         await signIn(account.appId, { accountId: account.id, username: account.username });
       } else if (action === "remove") {
         await removeAccount(account, notify);
+      } else if (action === "authority") {
+        await authority.open(account);
       }
     } catch (error) {
       notify({ level: "warning", text: `@${account.username}: ${messageOf(error)}` });
@@ -155,6 +166,8 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
       button.setAttribute("aria-label", `${button.textContent} @${account.username}`);
     }
     row.querySelector('[data-action="refresh"]').disabled = account.flow === "implicit";
+    // Only accounts that vote and post through a signer keep an authority on chain.
+    if (!account.broadcasts) row.querySelector('[data-action="authority"]').remove();
     // The way back for an account that needs it stands out.
     if (health.key === "needs-sign-in") row.querySelector('[data-action="sign-in"]').classList.add("primary");
     return { row, timer, expiresAt: account.expiresAt, account };
@@ -172,6 +185,7 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
       account.expiresAt,
       account.health,
       account.healthDetail,
+      account.broadcasts,
     ]);
 
   const render = () => {
@@ -207,7 +221,7 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
     performance.measure("accounts-render", "accounts-render-start");
   };
 
-  const highlight = (accountId) => {
+  const highlight = (accountId, { focus = false } = {}) => {
     const row = rows.querySelector(`.account-row[data-id="${accountId}"]`);
     if (!row) {
       pendingHighlight = accountId;
@@ -217,7 +231,28 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
     row.classList.add("row-new");
     row.scrollIntoView({ block: "nearest" });
     setTimeout(() => row.classList.remove("row-new"), HIGHLIGHT_MS);
+    if (focus) {
+      // Selected: the way back for an account that needs it takes the focus.
+      const target = row.querySelector("button.primary") ?? row.querySelector("button");
+      target?.focus({ preventScroll: true });
+    }
   };
+
+  // A notification about an account was clicked: the accounts view, that row in view and
+  // focused (a filter that hides it is cleared).
+  const showAccount = async (accountId) => {
+    if (accountId === undefined || accountId === null) return;
+    document.querySelector('nav.views [data-view="accounts"]')?.click();
+    await reload();
+    const row = rows.querySelector(`.account-row[data-id="${accountId}"]`);
+    if (row?.hidden) {
+      filter.value = "";
+      applyFilter();
+    }
+    highlight(accountId, { focus: true });
+  };
+
+  const authority = startAuthorityPanel(root.querySelector("#authority-panel"), { notify });
 
   let reloading = null;
   const reload = () => {
@@ -228,6 +263,7 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
       try {
         accounts = await invoke("list_accounts");
         render();
+        authority.accountsChanged(accounts);
         onLoaded?.(accounts);
         performance.measure("accounts-load", "accounts-load-start");
       } catch (error) {
@@ -248,6 +284,11 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
   root.querySelector("#empty-register").addEventListener("click", () => showApps(true));
   setInterval(tick, 1000);
   await listen(EVENTS.accountsChanged, reload);
+  await listen(SHOW_ACCOUNT_EVENT, (payload) => showAccount(payload?.accountId));
+  // A sign-in may be what grants (or restores) an authority: the panel looks again at once.
+  await listen(EVENTS.signIn, (progress) => {
+    if (progress?.stage === "completed") authority.refresh({ quiet: true, soon: true });
+  });
   await reload();
   return { reload, highlight };
 }
@@ -287,4 +328,200 @@ async function removeAccount(account, notify) {
         ]
       : [],
   });
+}
+
+/**
+ * The authority panel in `panel`: for one broadcasting account, which apps (accounts) hold
+ * posting authority over it and with what weight, whether its app granted the provider's
+ * broadcaster (`@hivesigner`) posting authority, what to do about what is missing, and each
+ * app's on-chain revoke page. Reads `account_authority({ accountId })`; refreshed on demand,
+ * after a sign-in, and (at most every AUTHORITY_QUIET_MS) when the accounts change. Returns
+ * `{ open(account), refresh({ quiet, soon }), accountsChanged(accounts) }`.
+ */
+function startAuthorityPanel(panel, { notify }) {
+  const title = panel.querySelector("#authority-title");
+  const status = panel.querySelector(".authority-status");
+  const body = panel.querySelector(".authority-body");
+  const refreshButton = panel.querySelector("[data-authority-refresh]");
+  let account = null;
+  let loading = null;
+  let loadedAt = 0;
+  let generation = 0;
+  let opener = null;
+
+  const close = () => {
+    const hadFocus = panel.contains(document.activeElement);
+    panel.hidden = true;
+    account = null;
+    generation += 1;
+    body.replaceChildren();
+    // Back to the button that opened it (if its row is still there).
+    if (hadFocus && opener?.isConnected) opener.focus();
+    opener = null;
+  };
+
+  const load = async ({ quiet = false } = {}) => {
+    if (!account) return;
+    const mine = ++generation;
+    const shown = account;
+    refreshButton.disabled = true;
+    panel.setAttribute("aria-busy", "true");
+    status.textContent = quiet && body.childElementCount > 0 ? "Checking again…" : `Reading @${shown.username}'s authorities from the chain…`;
+    try {
+      const view = await invoke("account_authority", { accountId: shown.id });
+      if (mine !== generation) return;
+      loadedAt = Date.now();
+      body.replaceChildren(...authorityParts(shown, view, notify));
+      status.textContent = `As the chain has it at ${new Date(loadedAt).toLocaleTimeString()}.`;
+    } catch (error) {
+      if (mine !== generation) return;
+      body.replaceChildren(h("p", { class: "field-error", role: "alert" }, `Could not read the authorities of @${shown.username}: ${messageOf(error)}`));
+      status.textContent = "";
+    } finally {
+      if (mine === generation) {
+        refreshButton.disabled = false;
+        panel.removeAttribute("aria-busy");
+      }
+    }
+  };
+
+  const refresh = ({ quiet = false, soon = false } = {}) => {
+    if (!account) return Promise.resolve();
+    if (quiet && !soon && Date.now() - loadedAt < AUTHORITY_QUIET_MS) return Promise.resolve();
+    loading ??= load({ quiet }).finally(() => {
+      loading = null;
+    });
+    return loading;
+  };
+
+  refreshButton.addEventListener("click", () => refresh());
+  panel.querySelector("[data-authority-close]").addEventListener("click", close);
+  panel.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") close();
+  });
+
+  return {
+    async open(chosen) {
+      opener = document.activeElement;
+      account = chosen;
+      loadedAt = 0;
+      title.textContent = `Posting authority of @${chosen.username}`;
+      body.replaceChildren();
+      panel.hidden = false;
+      panel.scrollIntoView({ block: "nearest" });
+      title.focus({ preventScroll: true });
+      await refresh();
+    },
+    refresh,
+    accountsChanged(accounts) {
+      if (!account) return;
+      const current = accounts.find((candidate) => candidate.id === account.id);
+      if (!current || !current.broadcasts) {
+        close();
+        return;
+      }
+      account = current;
+      refresh({ quiet: true });
+    },
+  };
+}
+
+/** The panel's content for `account` from an `account_authority` reply. */
+function authorityParts(account, view, notify) {
+  const who = `@${view.username ?? account.username}`;
+  const appName = view.app ?? account.appClientId;
+  const app = `@${appName}`;
+  const broadcaster = `@${view.broadcaster ?? "hivesigner"}`;
+  const threshold = Number(view.postingThreshold ?? 1);
+  const auths = Array.isArray(view.accountAuths) ? view.accountAuths : [];
+  const keys = Number(view.keyAuthsCount ?? 0);
+  const revokePage = (name) => revokePageFor(view.revokePage, appName, name);
+  const open = (url) =>
+    invoke("open_provider_page", { url }).catch((error) => notify({ level: "warning", text: messageOf(error) }));
+
+  // The reply's `fix` says what to do; without one, these lines say it themselves.
+  const how = (text) => (view.fix ? "" : ` ${text}`);
+  const parts = [];
+  parts.push(
+    checkLine(
+      Boolean(view.appHasAuthority),
+      view.appHasAuthority
+        ? `${app} holds posting authority over ${who}: the provider can vote and post for ${who} through ${app}.`
+        : `${app} does not hold posting authority over ${who} (enough to sign alone): votes and posts for ${who} through ${app} fail until ${who} grants it.${how(`${who} grants it by signing in again and approving ${app}.`)}`,
+    ),
+  );
+  parts.push(
+    checkLine(
+      Boolean(view.broadcasterGranted),
+      view.broadcasterGranted
+        ? `${app} has granted ${broadcaster} posting authority, which broadcasting needs.`
+        : `${app} has not granted ${broadcaster} posting authority, which broadcasting needs: without it every vote and post for ${app}'s users fails with "broadcaster has no permission".${how(`The app's own account (${app}, not ${who}) adds ${broadcaster} to its posting authority, once, with its active key.`)}`,
+    ),
+  );
+  if (view.fix) parts.push(h("p", { class: "authority-fix" }, h("strong", {}, "To fix: "), view.fix));
+
+  parts.push(h("h4", {}, `Apps with posting authority over ${who}`));
+  if (auths.length === 0) {
+    parts.push(h("p", { class: "muted" }, `No account holds posting authority over ${who}.`));
+  } else {
+    const items = auths.map(([name, weight]) => {
+      const alone = Number(weight) >= threshold;
+      const page = revokePage(name);
+      return h(
+        "li",
+        { class: "authority-app", dataset: { name } },
+        h("span", { class: "authority-name" }, `@${name}`),
+        h("span", { class: "authority-weight" }, `weight ${weight}${alone ? " (can sign alone)" : ` of ${threshold} needed`}`),
+        name === appName ? h("span", { class: "badge" }, "this app") : null,
+        page
+          ? h(
+              "button",
+              { type: "button", "aria-label": `Open the page where ${who} revokes @${name}'s authority`, onclick: () => open(page) },
+              "Revoke page",
+            )
+          : null,
+      );
+    });
+    parts.push(h("ul", { class: "authority-apps" }, items));
+  }
+  parts.push(
+    h(
+      "p",
+      { class: "muted" },
+      `Signatures must add up to weight ${threshold}. ${keys === 1 ? "1 key" : `${keys} keys`} in the posting authority as well.`,
+      " Removing an app here is done on chain, on the revoke page: removing the account from Authdeck does not take the authority away.",
+    ),
+  );
+  return parts;
+}
+
+/** A line that says whether a check passed, in words (the mark is decoration only). */
+function checkLine(ok, text) {
+  return h(
+    "p",
+    { class: `authority-check ${ok ? "authority-ok" : "authority-problem"}` },
+    h("span", { class: "authority-mark", "aria-hidden": "true" }, ok ? "✓" : "!"),
+    h("span", { class: "visually-hidden" }, ok ? "Fine: " : "Problem: "),
+    text,
+  );
+}
+
+/**
+ * The revoke page for the app `name`, from the registered app's page (`…/revoke/<app>`): the
+ * same provider page with the other app's name; `null` when the page does not end with the
+ * app's name (then only the registered app gets its page).
+ */
+export function revokePageFor(page, appName, name) {
+  if (!page) return null;
+  if (name === appName) return page;
+  try {
+    const url = new URL(page);
+    const segments = url.pathname.split("/");
+    if (decodeURIComponent(segments[segments.length - 1]) !== appName) return null;
+    segments[segments.length - 1] = encodeURIComponent(name);
+    url.pathname = segments.join("/");
+    return url.toString();
+  } catch {
+    return null;
+  }
 }

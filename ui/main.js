@@ -6,6 +6,7 @@ import { startAppsView } from "./apps.js";
 import { startSignIn } from "./signin.js";
 import { startVoteView } from "./vote.js";
 import { startPostView } from "./post.js";
+import { startActionsView } from "./actions.js";
 import { startActivityView } from "./activity.js";
 import { startRequestsView } from "./requests.js";
 
@@ -14,6 +15,7 @@ const views = {
   apps: document.getElementById("apps-view"),
   vote: document.getElementById("vote-view"),
   post: document.getElementById("post-view"),
+  actions: document.getElementById("actions-view"),
   activity: document.getElementById("activity-view"),
   requests: document.getElementById("requests-view"),
 };
@@ -45,6 +47,7 @@ async function start() {
   appsView = await startAppsView(views.apps, { signIn: signIn.start, notify });
   const voteView = startVoteView(views.vote);
   const postView = startPostView(views.post);
+  const actionsView = startActionsView(views.actions);
   const activityView = await startActivityView(views.activity, { notify });
   const requestsView = startRequestsView(views.requests);
   accountsView = await startAccountsView(views.accounts, {
@@ -57,6 +60,7 @@ async function start() {
     onLoaded: (accounts) => {
       voteView.setAccounts(accounts);
       postView.setAccounts(accounts);
+      actionsView.setAccounts(accounts);
       activityView.setAccounts(accounts);
       requestsView.setAccounts(accounts);
     },

@@ -165,47 +165,128 @@ function confirmDraft(draft, title) {
   });
 }
 
-/** How each outcome reads in the results. */
-const OUTCOME_WORDS = {
-  sent: (outcome) => `sent, transaction ${outcome.transactionId}`,
-  onChain: (outcome) => `already on chain, nothing sent again (${outcome.evidence})`,
-  failed: (outcome) => outcome.message,
-  unknown: (outcome) => outcome.message,
+/** How each outcome's status reads, before its details. */
+const STATUS_WORDS = {
+  sent: "sent",
+  onChain: "already on chain",
+  failed: "not sent",
+  refused: "not sent",
+  unknown: "may have been sent",
 };
 
+/** The status of one result: `sent`, `onChain`, `failed`, `unknown`, or `refused` (before sending). */
+function statusOf(result) {
+  return result.entry ? result.entry.outcome.status : "refused";
+}
+
+/**
+ * The details of one result: the transaction id (a link when `linkFor` gives its address on a
+ * block explorer, opened by `openLink`, never in the window), what the chain showed, or the
+ * words of the failure.
+ */
+function outcomeDetails(result, status, linkFor, openLink) {
+  const outcome = result.entry?.outcome;
+  switch (status) {
+    case "sent": {
+      const url = linkFor?.(result);
+      if (!url || !openLink) return [", transaction ", h("code", { class: "tx-id" }, outcome.transactionId)];
+      const open = (event) => {
+        if (event.type === "auxclick" && event.button !== 1) return;
+        event.preventDefault();
+        Promise.resolve(openLink(url)).catch((error) => {
+          anchor.after(h("span", { class: "field-error" }, ` ${messageOf(error)}`));
+        });
+      };
+      const anchor = h(
+        "a",
+        {
+          href: url,
+          class: "tx-link",
+          title: `Open ${url} in the browser`,
+          onclick: open,
+          onauxclick: open,
+        },
+        h("code", { class: "tx-id" }, outcome.transactionId),
+      );
+      return [", transaction ", anchor];
+    }
+    case "onChain":
+      return [`, nothing sent again (${outcome.evidence})`];
+    case "failed":
+    case "unknown":
+      return [": ", outcome.message];
+    default:
+      return [": ", messageOf(result.error)];
+  }
+}
+
 /** One line per account: sent with its transaction id, may have been sent, or why not. */
-function renderOutcome(result, names) {
+function renderOutcome(result, names, linkFor, openLink) {
   const username = result.entry?.username ?? names.get(result.accountId) ?? `account ${result.accountId}`;
-  const status = result.entry ? result.entry.outcome.status : "refused";
-  const words = result.entry
-    ? OUTCOME_WORDS[status](result.entry.outcome)
-    : `not sent: ${messageOf(result.error)}`;
+  const status = statusOf(result);
   return h(
     "li",
-    { class: `result result-${status}`, dataset: { username, status } },
+    { class: `result result-${status}`, dataset: { username, status, accountId: String(result.accountId) } },
     h("strong", {}, `@${username}: `),
-    words,
+    h("span", { class: "result-status" }, STATUS_WORDS[status]),
+    outcomeDetails(result, status, linkFor, openLink),
   );
+}
+
+/** How many of `results` were sent (or found on chain), not sent, or may have been sent. */
+function counts(results) {
+  const count = (...statuses) => results.filter((result) => statuses.includes(statusOf(result))).length;
+  return { sent: count("sent", "onChain"), failed: count("failed", "refused"), unknown: count("unknown") };
 }
 
 /** `sent, failed, unknown` counts of `results`, in words. */
 function tally(results) {
-  const count = (status) =>
-    results.filter((result) => (result.entry?.outcome.status ?? "refused") === status).length;
-  const sent = count("sent") + count("onChain");
+  const { sent, failed, unknown } = counts(results);
   const parts = [`${sent} of ${results.length} sent`];
-  if (count("unknown") > 0) parts.push(`${count("unknown")} may have been sent (Authdeck checks the chain before any resend)`);
-  const failed = count("failed") + count("refused");
+  if (unknown > 0) parts.push(`${unknown} may have been sent (Authdeck checks the chain before any resend)`);
   if (failed > 0) parts.push(`${failed} not sent`);
   return `${parts.join(", ")}. Every attempt is in the activity log.`;
+}
+
+/** The bar of a finished batch: sent, not sent and may have been sent, by colour, with counts. */
+function renderBar(results) {
+  const { sent, failed, unknown } = counts(results);
+  const total = Math.max(1, results.length);
+  const parts = [
+    ["sent", sent, `${sent} sent`],
+    ["failed", failed, `${failed} not sent`],
+    ["unknown", unknown, `${unknown} may have been sent`],
+  ];
+  const bar = h(
+    "div",
+    { class: "result-bar", role: "img", "aria-label": parts.map(([, , words]) => words).join(", ") },
+    parts
+      .filter(([, n]) => n > 0)
+      .map(([key, n]) => {
+        const segment = h("span", { class: `result-bar-${key}` });
+        segment.style.width = `${(n / total) * 100}%`;
+        return segment;
+      }),
+  );
+  const legend = h(
+    "ul",
+    { class: "result-counts", "aria-hidden": "true" },
+    parts.filter(([, n]) => n > 0).map(([key, , words]) => h("li", { class: `result-count-${key}` }, words)),
+  );
+  return [bar, legend];
 }
 
 /**
  * Prepares with `prepare()` (a command call), shows problems in `form` (or through `onError`
  * when there is no form) or asks to confirm, then sends and reports progress and results in
  * `results`. Resolves to `{ draft, results }` once sent, or `null` when nothing was sent.
+ *
+ * Optional: `linkFor(result)` gives the block-explorer address of a sent result's transaction,
+ * opened through `openLink(url)`; `retry(accountIds)` adds "Send the failed ones again" for the
+ * accounts not sent (it must go through the review again: call `reviewAndSend`);
+ * `focusResults` moves the focus to the results once they are in.
  */
-export async function reviewAndSend({ form, results, prepare, title, onError }) {
+export async function reviewAndSend({ form, results, prepare, title, onError, linkFor, openLink, retry, focusResults }) {
   const problems = (found) => {
     if (form) showFieldErrors(form, found);
     else onError(found.map(({ message }) => message).join(" "));
@@ -225,11 +306,12 @@ export async function reviewAndSend({ form, results, prepare, title, onError }) 
   if (!(await confirmDraft(draft, title))) return null;
   const names = new Map(draft.items.map((item) => [item.accountId, item.username]));
   const total = draft.items.length;
-  const progress = h("progress", { max: total, value: 0 });
-  const status = h("p", { class: "progress-text" }, `Sending: 0 of ${total}`);
+  const progress = h("progress", { max: total, value: 0, "aria-label": "Sending" });
+  const status = h("p", { class: "progress-text", tabindex: "-1" }, `Sending: 0 of ${total}`);
   const list = h("ul", { class: "result-list" });
-  results.replaceChildren(progress, status, list);
+  results.replaceChildren(status, progress, list);
   results.hidden = false;
+  if (focusResults) results.scrollIntoView({ block: "nearest" });
   const unlisten = await listen(EVENTS.batch, (update) => {
     // Only this review's own draft: another send under way has its own progress.
     if (update.draftId !== draft.draftId) return;
@@ -240,7 +322,34 @@ export async function reviewAndSend({ form, results, prepare, title, onError }) 
     const sent = await invoke("send_draft", { draftId: draft.draftId });
     progress.value = total;
     status.textContent = tally(sent);
-    list.replaceChildren(...sent.map((result) => renderOutcome(result, names)));
+    progress.replaceWith(...renderBar(sent));
+    list.replaceChildren(...sent.map((result) => renderOutcome(result, names, linkFor, openLink)));
+    const failedIds = sent.filter((result) => ["failed", "refused"].includes(statusOf(result))).map((result) => result.accountId);
+    if (retry && failedIds.length > 0) {
+      const again = h(
+        "button",
+        { type: "button", class: "retry-failed" },
+        "Send the failed ones again",
+      );
+      again.addEventListener("click", () => retry(failedIds));
+      results.append(
+        h(
+          "p",
+          { class: "result-actions" },
+          again,
+          h(
+            "span",
+            { class: "help" },
+            ` ${failedIds.length === 1 ? "The one account" : `The ${failedIds.length} accounts`} not sent, ` +
+              "prepared again and shown in the review first: nothing is sent before you confirm.",
+          ),
+        ),
+      );
+    }
+    if (focusResults) {
+      results.scrollIntoView({ block: "nearest" });
+      status.focus({ preventScroll: true });
+    }
     return { draft, results: sent };
   } catch (error) {
     status.textContent = messageOf(error);

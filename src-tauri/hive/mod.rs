@@ -6,3 +6,4 @@ pub mod links;
 pub mod ops;
 pub mod signers;
 pub mod validate;
+pub mod value;

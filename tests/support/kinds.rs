@@ -5,13 +5,15 @@
 //! canned HTTP endpoint ([`Canned`]) that answers whatever a test tells it to, for the error
 //! answers no fake gives.
 
+use std::future::Future;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use authdeck::accounts::AccountView;
-use authdeck::apps::AppInput;
-use authdeck::catalog::AppView;
+use authdeck::accounts::{AccountId, AccountView};
+use authdeck::apps::{AppId, AppInput};
+use authdeck::catalog::{AppView, RemovedAccount};
 use authdeck::chain::NodeList;
 use authdeck::clock::{Clock, ManualClock, SystemClock};
 use authdeck::error::Error;
@@ -23,6 +25,7 @@ use authdeck::vault::{KeyringStore, Vault};
 use fake_hivesigner::consent;
 use fake_hivesigner::oauth2::{AuthMethod, Client, FakeOAuth2, OAuth2Config};
 use fake_hivesigner::token_site::{FakeTokenSite, TokenSiteConfig};
+use secrecy::SecretString;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
@@ -120,6 +123,17 @@ impl Core {
         keyring::keys(&self.service)
     }
 
+    /// The one app secret entry (`app-secret/...`): its key and the secret.
+    pub fn stored_app_secret(&self) -> (String, String) {
+        let mut secrets: Vec<_> = self
+            .keyring_entries()
+            .into_iter()
+            .filter(|(key, _)| key.starts_with("app-secret/"))
+            .collect();
+        assert_eq!(secrets.len(), 1, "one client secret in the keyring");
+        secrets.remove(0)
+    }
+
     /// The account entries (`account/...`), their JSON parsed.
     pub fn account_entries(&self) -> Vec<(String, Value)> {
         self.keyring_entries()
@@ -139,9 +153,70 @@ impl Core {
         entries.remove(0).1
     }
 
+    /// The account `id`, as the window shows it.
+    pub fn account_view(&self, id: AccountId) -> AccountView {
+        self.core.catalog().account_view(id).unwrap()
+    }
+
+    /// The accounts, as the window lists them.
+    pub fn listed(&self) -> Vec<AccountView> {
+        self.core.catalog().list_accounts().unwrap()
+    }
+
+    /// The token `field` (`access_token` or `refresh_token`) of the one account entry.
+    pub fn stored(&self, field: &str) -> String {
+        let entry = self.account_entry();
+        entry[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {field} stored: {entry}"))
+            .to_owned()
+    }
+
+    /// The access and the refresh token of the one account entry.
+    pub fn stored_tokens(&self) -> (String, String) {
+        (self.stored("access_token"), self.stored("refresh_token"))
+    }
+
+    /// Asserts `secret` is in no file of the data directory (the SQLite files).
+    pub fn assert_not_in_data_dir(&self, secret: &str) {
+        for (name, bytes) in files(self.data.path()) {
+            assert!(!contains(&bytes, secret), "the secret is in {name}");
+        }
+    }
+
+    /// Adds `token` as a personal token of the token-site app `app_id`, as pasted.
+    pub async fn paste_token(&self, app_id: AppId, token: &str) -> Result<AccountView, Error> {
+        self.core
+            .sign_ins()
+            .add_personal_token(app_id, SecretString::from(token.to_owned()))
+            .await
+    }
+
+    /// Removes the account `id` as the window's Remove does (it must succeed).
+    pub async fn remove_account(&self, id: AccountId) -> RemovedAccount {
+        self.core
+            .catalog()
+            .remove_account(id)
+            .await
+            .expect("the account is removed")
+    }
+
+    /// Asserts the account `id` is gone: not listed, and asking for its token says so.
+    pub async fn assert_account_gone(&self, id: AccountId) {
+        let listed = self.listed();
+        assert!(
+            listed.iter().all(|view| view.account.id != id),
+            "still listed: {listed:?}"
+        );
+        assert_eq!(
+            self.access_token(id).await.unwrap_err(),
+            Error::AccountNotFound
+        );
+    }
+
     /// Asserts nothing of an account was stored: no account row, no token in the keyring.
     pub fn assert_nothing_stored(&self) {
-        let accounts = self.core.catalog().list_accounts().unwrap();
+        let accounts = self.listed();
         assert!(accounts.is_empty(), "accounts were stored: {accounts:?}");
         let keys = self.keyring_keys();
         assert!(
@@ -152,26 +227,49 @@ impl Core {
 
     /// The one account, as listed.
     pub fn only_account(&self) -> AccountView {
-        let mut accounts = self.core.catalog().list_accounts().unwrap();
+        let mut accounts = self.listed();
         assert_eq!(accounts.len(), 1, "{accounts:?}");
         accounts.remove(0)
     }
 
     /// Starts a sign-in for `app`.
     pub async fn start_sign_in(&self, app: &AppView) -> SignInStarted {
-        self.core
-            .sign_ins()
-            .start_sign_in(app.id, None)
+        self.try_start_sign_in(app)
             .await
             .expect("the sign-in starts")
     }
 
-    /// Delivers `redirect` as the browser would: a deep link through `complete_sign_in`
+    /// Tries to start a sign-in for `app`.
+    pub async fn try_start_sign_in(&self, app: &AppView) -> Result<SignInStarted, Error> {
+        self.core.sign_ins().start_sign_in(app.id, None).await
+    }
+
+    /// Starts a sign-in for `app` and plays the browser's consent: the sign-in and where
+    /// the provider redirects.
+    pub async fn consent_redirect(&self, app: &AppView) -> (SignInStarted, String) {
+        let started = self.start_sign_in(app).await;
+        let redirect = consent(&started.authorize_url)
+            .await
+            .expect("the provider redirects back");
+        (started, redirect)
+    }
+
+    /// Completes a sign-in with `redirect` as the deep-link handler does.
+    pub async fn complete(&self, redirect: &str) -> Result<AccountView, Error> {
+        self.core.sign_ins().complete_sign_in(redirect).await
+    }
+
+    /// The account's access token, as a caller asks for it (refreshed when due).
+    pub async fn access_token(&self, id: AccountId) -> Result<SecretString, Error> {
+        self.core.tokens().access_token(id).await
+    }
+
+    /// Delivers `redirect` as the browser would: a deep link through [`Core::complete`]
     /// (as the deep-link handler does), a loopback address by a GET to the listener (whose
     /// page is then returned as the error's or the account's evidence).
     pub async fn deliver(&self, redirect: &str) -> Delivered {
         if redirect.starts_with("authdeck://") {
-            return Delivered::DeepLink(self.core.sign_ins().complete_sign_in(redirect).await);
+            return Delivered::DeepLink(self.complete(redirect).await);
         }
         assert!(
             redirect.starts_with("http://127.0.0.1:"),
@@ -218,6 +316,27 @@ impl Delivered {
     }
 }
 
+/// Every file under `dir`, as `(path, bytes)`.
+pub fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(files(&path));
+        } else {
+            found.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+        }
+    }
+    found
+}
+
+/// Whether `haystack` holds the bytes of `needle`.
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle.as_bytes())
+}
+
 /// The query of `url` as pairs.
 pub fn query_of(url: &str) -> Vec<(String, String)> {
     url::Url::parse(url)
@@ -262,17 +381,42 @@ pub fn with_query_value(url: &str, key: &str, value: Option<&str>) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// OAuth 2.0
+// A core and its fake
 
-/// A core and the fake OAuth 2.0 server it talks to.
-pub struct OAuthDeck {
-    /// The core and its parts.
-    pub deck: Core,
-    /// The authorization server.
-    pub fake: FakeOAuth2,
+/// A fake provider a [`Deck`] starts: the fake OAuth 2.0 server or the fake token site.
+pub trait Fake: Sized {
+    /// What it starts with.
+    type Config;
+
+    /// Starts it on a free loopback port.
+    fn start(config: Self::Config) -> impl Future<Output = Self>;
 }
 
-impl std::ops::Deref for OAuthDeck {
+impl Fake for FakeOAuth2 {
+    type Config = OAuth2Config;
+
+    fn start(config: OAuth2Config) -> impl Future<Output = Self> {
+        FakeOAuth2::start(config)
+    }
+}
+
+impl Fake for FakeTokenSite {
+    type Config = TokenSiteConfig;
+
+    fn start(config: TokenSiteConfig) -> impl Future<Output = Self> {
+        FakeTokenSite::start(config)
+    }
+}
+
+/// A core and the fake provider it talks to: [`OAuthDeck`] or [`SiteDeck`].
+pub struct Deck<F> {
+    /// The core and its parts.
+    pub deck: Core,
+    /// The fake provider (the authorization server, or the site).
+    pub fake: F,
+}
+
+impl<F> std::ops::Deref for Deck<F> {
     type Target = Core;
 
     fn deref(&self) -> &Core {
@@ -280,21 +424,29 @@ impl std::ops::Deref for OAuthDeck {
     }
 }
 
-impl OAuthDeck {
+impl<F: Fake> Deck<F> {
     /// A deck against a fake started with `config`.
-    pub async fn start(config: OAuth2Config) -> Self {
+    pub async fn start(config: F::Config) -> Self {
         Self::start_with(config, test_settings()).await
     }
 
     /// A deck with its own settings.
-    pub async fn start_with(config: OAuth2Config, settings: Settings) -> Self {
-        let fake = FakeOAuth2::start(config).await;
+    pub async fn start_with(config: F::Config, settings: Settings) -> Self {
+        let fake = F::start(config).await;
         Self {
             deck: Core::start(settings),
             fake,
         }
     }
+}
 
+// ---------------------------------------------------------------------------------------------
+// OAuth 2.0
+
+/// A core and the fake OAuth 2.0 server it talks to.
+pub type OAuthDeck = Deck<FakeOAuth2>;
+
+impl OAuthDeck {
     /// Moves both clocks (the core's and the fake's) forward by `seconds`.
     pub fn advance(&self, seconds: u64) {
         self.clock.advance(seconds as i64);
@@ -360,16 +512,6 @@ impl OAuthDeck {
             .expect("the confidential app registers")
     }
 
-    /// Starts a sign-in for `app` and plays the browser's consent: the sign-in and where
-    /// the server redirects.
-    pub async fn consent_redirect(&self, app: &AppView) -> (SignInStarted, String) {
-        let started = self.start_sign_in(app).await;
-        let redirect = consent(&started.authorize_url)
-            .await
-            .expect("the server redirects back");
-        (started, redirect)
-    }
-
     /// Signs `app` in through its redirect path (deep link or loopback) and returns the
     /// account.
     pub async fn sign_in(&self, app: &AppView) -> Result<AccountView, Error> {
@@ -379,7 +521,7 @@ impl OAuthDeck {
             Delivered::Loopback { status, page } => {
                 assert_eq!(status, 200, "{page}");
                 assert!(page.contains("is now in Authdeck"), "{page}");
-                let accounts = self.core.catalog().list_accounts().unwrap();
+                let accounts = self.listed();
                 let newest = accounts
                     .into_iter()
                     .filter(|view| view.account.app_id == app.id)
@@ -396,6 +538,15 @@ impl OAuthDeck {
         self.fake
             .last_request(Endpoint::Token)
             .and_then(|request| request.field("refresh_token").map(str::to_owned))
+    }
+
+    /// Asserts the last token request carried `refresh_token` (a refresh, not an exchange).
+    pub fn assert_last_refresh_sent(&self, refresh_token: &str) {
+        assert_eq!(
+            self.last_refresh_token_sent().as_deref(),
+            Some(refresh_token),
+            "the refresh token of the last token request"
+        );
     }
 
     /// GETs the fake's userinfo endpoint with `access_token`: its HTTP status.
@@ -415,56 +566,36 @@ impl OAuthDeck {
 // Token site
 
 /// A core and the fake token site it talks to.
-pub struct SiteDeck {
-    /// The core and its parts.
-    pub deck: Core,
-    /// The site.
-    pub site: FakeTokenSite,
-}
+pub type SiteDeck = Deck<FakeTokenSite>;
 
-impl std::ops::Deref for SiteDeck {
-    type Target = Core;
-
-    fn deref(&self) -> &Core {
-        &self.deck
-    }
+/// The form's JSON for a token-site app at `base_url` (identity `/@me`, apps page
+/// `{base_url}/settings/apps`), as the window sends it.
+pub fn site_app_input(base_url: &str, client_id: &str, redirect_mode: &str) -> Value {
+    json!({
+        "preset": "token_site",
+        "baseUrl": base_url,
+        "clientId": client_id,
+        "scopes": [],
+        "redirectMode": redirect_mode,
+        "appsPage": format!("{base_url}/settings/apps"),
+    })
 }
 
 impl SiteDeck {
-    /// A deck against a site started with `config`.
-    pub async fn start(config: TokenSiteConfig) -> Self {
-        Self::start_with(config, test_settings()).await
-    }
-
-    /// A deck with its own settings.
-    pub async fn start_with(config: TokenSiteConfig, settings: Settings) -> Self {
-        let site = FakeTokenSite::start(config).await;
-        Self {
-            deck: Core::start(settings),
-            site,
-        }
-    }
-
     /// The site's apps settings page.
     pub fn apps_page(&self) -> String {
-        format!("{}/settings/apps", self.site.base_url())
+        format!("{}/settings/apps", self.fake.base_url())
     }
 
     /// Registers a token-site app in the core (its apps page given), then at the site with
     /// the redirect URI the core says to register.
     pub async fn app(&self, client_id: &str, redirect_mode: &str) -> AppView {
+        let input = site_app_input(&self.fake.base_url(), client_id, redirect_mode);
         let view = self
-            .register_json(json!({
-                "preset": "token_site",
-                "baseUrl": self.site.base_url(),
-                "clientId": client_id,
-                "scopes": [],
-                "redirectMode": redirect_mode,
-                "appsPage": self.apps_page(),
-            }))
+            .register_json(input)
             .await
             .expect("the token-site app registers");
-        self.site
+        self.fake
             .register_app(client_id, &view.redirect_uri_to_register);
         view
     }

@@ -1,7 +1,9 @@
 //! A fake Hive API node over real HTTP: JSON-RPC 2.0 POSTs to `/` for
-//! `condenser_api.get_active_votes`, `condenser_api.get_content` and
-//! `condenser_api.get_dynamic_global_properties`, in the shapes real nodes answer (also in the
-//! older `call` form), over a small chain state the test controls.
+//! `condenser_api.get_active_votes`, `condenser_api.get_content`,
+//! `condenser_api.get_dynamic_global_properties`, `condenser_api.get_accounts`,
+//! `condenser_api.get_reward_fund` and `condenser_api.get_current_median_history_price`, in
+//! the shapes real nodes answer (also in the older `call` form), over a small chain state the
+//! test controls.
 //!
 //! ```ignore
 //! let node = FakeNode::start().await;
@@ -17,6 +19,13 @@
 //! `-32601` error. Knobs: [`FakeNode::set_down`] (HTTP 502), [`FakeNode::fail_next`] (a JSON-RPC
 //! internal error), [`FakeNode::percent_as_string`]. The server stops when its [`FakeNode`] is
 //! dropped.
+//!
+//! What the curator's desk reads is set directly: accounts ([`FakeNode::set_account`] with an
+//! [`AccountState`]: vesting, delegations, manabar, posting authority, unclaimed rewards), the
+//! reward fund ([`FakeNode::set_reward_fund`]), the median price
+//! ([`FakeNode::set_median_price`]), the global properties ([`FakeNode::set_global`]) and a
+//! post's card fields ([`FakeNode::set_post`] with [`PostFields`]). An account that was never
+//! set does not exist (real nodes leave unknown names out of `get_accounts`).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -36,6 +45,99 @@ pub const FIRST_BLOCK: u64 = 90_000_000;
 
 /// Seven days: how long after creation a post pays out.
 const PAYOUT_WINDOW_SECS: i64 = 7 * 24 * 60 * 60;
+
+/// An account as the fake chain keeps it, for `condenser_api.get_accounts`. Amounts are the
+/// chain's strings (`1000.000000 VESTS`, `0.123 HBD`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountState {
+    /// The vesting shares it owns.
+    pub vesting_shares: String,
+    /// The vesting shares it delegated away.
+    pub delegated_vesting_shares: String,
+    /// The vesting shares delegated to it.
+    pub received_vesting_shares: String,
+    /// `post_voting_power`, sent only when set (as Hive nodes do; older ones do not).
+    pub post_voting_power: Option<String>,
+    /// The voting manabar's mana at its last update (micro-VESTS).
+    pub current_mana: i64,
+    /// When the manabar was last updated (Unix seconds).
+    pub last_update_time: i64,
+    /// The posting authority's weight threshold.
+    pub posting_threshold: u32,
+    /// The accounts in the posting authority, with their weights.
+    pub posting_account_auths: Vec<(String, u32)>,
+    /// The keys in the posting authority, with their weights.
+    pub posting_key_auths: Vec<(String, u32)>,
+    /// Unclaimed HBD.
+    pub reward_hbd_balance: String,
+    /// Unclaimed HIVE.
+    pub reward_hive_balance: String,
+    /// Unclaimed VESTS.
+    pub reward_vesting_balance: String,
+}
+
+impl Default for AccountState {
+    /// No vesting shares, an empty manabar, a posting authority of one key (threshold 1), no
+    /// rewards.
+    fn default() -> Self {
+        Self {
+            vesting_shares: "0.000000 VESTS".into(),
+            delegated_vesting_shares: "0.000000 VESTS".into(),
+            received_vesting_shares: "0.000000 VESTS".into(),
+            post_voting_power: None,
+            current_mana: 0,
+            last_update_time: 0,
+            posting_threshold: 1,
+            posting_account_auths: Vec::new(),
+            posting_key_auths: vec![(FAKE_POSTING_KEY.into(), 1)],
+            reward_hbd_balance: "0.000 HBD".into(),
+            reward_hive_balance: "0.000 HIVE".into(),
+            reward_vesting_balance: "0.000000 VESTS".into(),
+        }
+    }
+}
+
+/// A public key in the chain's format, for posting authorities (no one holds its private key).
+pub const FAKE_POSTING_KEY: &str = "STM5fakePostingKeyNobodyHoldsAnyPrivateKeyFor1111111111";
+
+/// What a test sets on a post for its card; `None` keeps what the chain state says (the title
+/// of its `comment`, created when first seen, paid out 7 days later, votes allowed, replies
+/// and net votes counted, no pending payout).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PostFields {
+    /// The title.
+    pub title: Option<String>,
+    /// When it was created (Unix seconds); the default payout follows it.
+    pub created: Option<i64>,
+    /// When it pays out (Unix seconds); -1 is the chain's "paid out" (`1969-12-31T23:59:59`).
+    pub cashout_time: Option<i64>,
+    /// Whether it accepts votes.
+    pub allow_votes: Option<bool>,
+    /// How many replies the node says it has.
+    pub children: Option<i64>,
+    /// Upvotes minus downvotes, as the node says.
+    pub net_votes: Option<i64>,
+    /// The pending payout (`1.234 HBD`).
+    pub pending_payout_value: Option<String>,
+}
+
+/// The global properties a test may set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobalState {
+    /// `vote_power_reserve_rate` (10 on Hive).
+    pub vote_power_reserve_rate: i64,
+    /// The head block's time (Unix seconds); `None`: the real time.
+    pub time: Option<i64>,
+}
+
+impl Default for GlobalState {
+    fn default() -> Self {
+        Self {
+            vote_power_reserve_rate: 10,
+            time: None,
+        }
+    }
+}
 
 /// A running fake node. Every knob is thread-safe and may be turned while it serves.
 pub struct FakeNode {
@@ -139,6 +241,50 @@ impl FakeNode {
     pub fn missing_as_error(&self, on: bool) {
         self.shared.state().missing_as_error = on;
     }
+
+    /// Creates (or replaces) the account `name` for `get_accounts`.
+    pub fn set_account(&self, name: &str, account: AccountState) {
+        self.shared
+            .state()
+            .accounts
+            .insert(name.to_owned(), account);
+    }
+
+    /// Sets the `post` reward fund: what is in it (`800000.000 HIVE`) and its recent claims
+    /// (digits; sent as a string, as nodes do).
+    pub fn set_reward_fund(&self, reward_balance: &str, recent_claims: &str) {
+        let mut state = self.shared.state();
+        state.reward_balance = reward_balance.to_owned();
+        state.recent_claims = recent_claims.to_owned();
+    }
+
+    /// Sets the median price: `base` (`0.250 HBD`) for `quote` (`1.000 HIVE`).
+    pub fn set_median_price(&self, base: &str, quote: &str) {
+        let mut state = self.shared.state();
+        state.median = (base.to_owned(), quote.to_owned());
+    }
+
+    /// Sets the global properties the desk reads.
+    pub fn set_global(&self, global: GlobalState) {
+        self.shared.state().global = global;
+    }
+
+    /// Sets card fields of `@author/permlink` (created as a root post when missing); fields
+    /// left `None` keep their earlier setting.
+    pub fn set_post(&self, author: &str, permlink: &str, fields: PostFields) {
+        let mut state = self.shared.state();
+        let post = state.post_entry((author.to_owned(), permlink.to_owned()));
+        let set = &mut post.fields;
+        set.title = fields.title.or(set.title.take());
+        set.created = fields.created.or(set.created);
+        set.cashout_time = fields.cashout_time.or(set.cashout_time);
+        set.allow_votes = fields.allow_votes.or(set.allow_votes);
+        set.children = fields.children.or(set.children);
+        set.net_votes = fields.net_votes.or(set.net_votes);
+        set.pending_payout_value = fields
+            .pending_payout_value
+            .or(set.pending_payout_value.take());
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -164,6 +310,11 @@ struct ChainState {
     missing_as_error: bool,
     head_block: u64,
     next_id: u64,
+    accounts: BTreeMap<String, AccountState>,
+    reward_balance: String,
+    recent_claims: String,
+    median: (String, String),
+    global: GlobalState,
 }
 
 impl Default for ChainState {
@@ -177,6 +328,11 @@ impl Default for ChainState {
             missing_as_error: false,
             head_block: FIRST_BLOCK,
             next_id: 1,
+            accounts: BTreeMap::new(),
+            reward_balance: "800000.000 HIVE".into(),
+            recent_claims: "1000000000000000".into(),
+            median: ("0.250 HBD".into(), "1.000 HIVE".into()),
+            global: GlobalState::default(),
         }
     }
 }
@@ -191,6 +347,17 @@ struct Post {
     json_metadata: String,
     created: i64,
     votes: Vec<Vote>,
+    fields: PostFields,
+}
+
+impl Post {
+    /// The title the node shows: the one set by [`FakeNode::set_post`], else the comment's.
+    fn shown_title(&self) -> String {
+        self.fields
+            .title
+            .clone()
+            .unwrap_or_else(|| self.title.clone())
+    }
 }
 
 #[derive(Clone)]
@@ -309,18 +476,23 @@ impl ChainState {
         let category = root
             .map(|root| root.parent_permlink.clone())
             .unwrap_or_default();
-        let root_title = root.map(|root| root.title.clone()).unwrap_or_default();
-        let children = self
-            .posts
-            .values()
-            .filter(|reply| reply.parent_author == author && reply.parent_permlink == permlink)
-            .count();
+        let root_title = root.map(Post::shown_title).unwrap_or_default();
+        let children = post.fields.children.unwrap_or_else(|| {
+            let replies = self
+                .posts
+                .values()
+                .filter(|reply| reply.parent_author == author && reply.parent_permlink == permlink)
+                .count();
+            i64::try_from(replies).unwrap_or(i64::MAX)
+        });
         let votes: Vec<Value> = post.votes.iter().map(|vote| self.vote_json(vote)).collect();
-        let net_votes = post
-            .votes
-            .iter()
-            .map(|vote| vote.percent.signum())
-            .sum::<i64>();
+        let net_votes = post.fields.net_votes.unwrap_or_else(|| {
+            post.votes
+                .iter()
+                .map(|vote| vote.percent.signum())
+                .sum::<i64>()
+        });
+        let created = post.fields.created.unwrap_or(post.created);
         let rshares = post
             .votes
             .iter()
@@ -330,7 +502,11 @@ impl ChainState {
             ("1969-12-31T23:59:59".to_owned(), String::new())
         } else {
             let url = format!("/{category}/@{root_author}/{root_permlink}");
-            (timestamp(post.created + PAYOUT_WINDOW_SECS), url)
+            let cashout = post
+                .fields
+                .cashout_time
+                .unwrap_or(created + PAYOUT_WINDOW_SECS);
+            (timestamp(cashout), url)
         };
         let mut content = json!({
             "id": post.id,
@@ -339,12 +515,12 @@ impl ChainState {
             "category": category,
             "parent_author": post.parent_author,
             "parent_permlink": if author.is_empty() { "" } else { post.parent_permlink.as_str() },
-            "title": post.title,
+            "title": post.shown_title(),
             "body": post.body,
             "json_metadata": post.json_metadata,
-            "last_update": timestamp(post.created),
-            "created": timestamp(post.created),
-            "active": timestamp(post.created),
+            "last_update": timestamp(created),
+            "created": timestamp(created),
+            "active": timestamp(created),
             "last_payout": "1970-01-01T00:00:00",
             "depth": depth,
             "children": children,
@@ -368,12 +544,16 @@ impl ChainState {
             "max_accepted_payout": "1000000.000 HBD",
             "percent_hbd": 10000,
             "allow_replies": true,
-            "allow_votes": true,
+            "allow_votes": post.fields.allow_votes.unwrap_or(true),
             "allow_curation_rewards": true,
             "beneficiaries": [],
             "url": url,
             "root_title": root_title,
-            "pending_payout_value": "0.000 HBD",
+            "pending_payout_value": post
+                .fields
+                .pending_payout_value
+                .clone()
+                .unwrap_or_else(|| "0.000 HBD".to_owned()),
             "total_pending_payout_value": "0.000 HIVE",
             "active_votes": votes,
             "replies": [],
@@ -393,7 +573,7 @@ impl ChainState {
             "id": 0,
             "head_block_number": self.head_block,
             "head_block_id": format!("{:08x}{}", self.head_block, "0".repeat(32)),
-            "time": timestamp(now()),
+            "time": timestamp(self.global.time.unwrap_or_else(now)),
             "current_witness": "fakewitness",
             "total_pow": 514415,
             "num_pow_witnesses": 172,
@@ -405,7 +585,62 @@ impl ChainState {
             "participation_count": 128,
             "hbd_interest_rate": 2000,
             "hbd_print_rate": 10000,
+            "vote_power_reserve_rate": self.global.vote_power_reserve_rate,
+            "total_vesting_fund_hive": "150000000.000 HIVE",
+            "total_vesting_shares": "300000000000.000000 VESTS",
+            "downvote_pool_percent": 2500,
         })
+    }
+
+    /// One `get_accounts` entry, in the shape hived's condenser API answers (the fields the
+    /// desk reads, and enough of the rest to look real).
+    fn account_json(name: &str, account: &AccountState) -> Value {
+        let auths = |list: &[(String, u32)]| -> Vec<Value> {
+            list.iter()
+                .map(|(who, weight)| json!([who, weight]))
+                .collect()
+        };
+        let key_only = json!({"weight_threshold": 1, "account_auths": [],
+            "key_auths": [[FAKE_POSTING_KEY, 1]]});
+        let mut entry = json!({
+            "id": 1,
+            "name": name,
+            "owner": key_only,
+            "active": key_only,
+            "posting": {
+                "weight_threshold": account.posting_threshold,
+                "account_auths": auths(&account.posting_account_auths),
+                "key_auths": auths(&account.posting_key_auths),
+            },
+            "memo_key": FAKE_POSTING_KEY,
+            "json_metadata": "",
+            "posting_json_metadata": "",
+            "created": "2020-03-20T14:00:00",
+            "can_vote": true,
+            "voting_manabar": {
+                "current_mana": account.current_mana.to_string(),
+                "last_update_time": account.last_update_time,
+            },
+            "downvote_manabar": {
+                "current_mana": (account.current_mana / 4).to_string(),
+                "last_update_time": account.last_update_time,
+            },
+            "voting_power": 0,
+            "balance": "0.000 HIVE",
+            "hbd_balance": "0.000 HBD",
+            "reward_hbd_balance": account.reward_hbd_balance,
+            "reward_hive_balance": account.reward_hive_balance,
+            "reward_vesting_balance": account.reward_vesting_balance,
+            "reward_vesting_hive": "0.000 HIVE",
+            "vesting_shares": account.vesting_shares,
+            "delegated_vesting_shares": account.delegated_vesting_shares,
+            "received_vesting_shares": account.received_vesting_shares,
+            "vesting_withdraw_rate": "0.000000 VESTS",
+        });
+        if let (Some(entry), Some(power)) = (entry.as_object_mut(), &account.post_voting_power) {
+            entry.insert("post_voting_power".into(), json!(power));
+        }
+        entry
     }
 
     /// The method's answer: `Ok(result)` or `Err(JSON-RPC error object)`.
@@ -427,6 +662,35 @@ impl ChainState {
                 Ok(self.content_json(&key))
             }
             "condenser_api.get_dynamic_global_properties" => Ok(self.global_properties()),
+            "condenser_api.get_accounts" => {
+                let names = names_params(params)?;
+                Ok(names
+                    .iter()
+                    .filter_map(|name| {
+                        let account = self.accounts.get(name)?;
+                        Some(Self::account_json(name, account))
+                    })
+                    .collect())
+            }
+            "condenser_api.get_reward_fund" => match params.as_array().map(Vec::as_slice) {
+                Some([Value::String(name)]) if name == "post" => Ok(json!({
+                    "id": 0,
+                    "name": "post",
+                    "reward_balance": self.reward_balance,
+                    "recent_claims": self.recent_claims,
+                    "last_update": timestamp(now()),
+                    "content_constant": "2000000000000",
+                    "percent_curation_rewards": 5000,
+                    "percent_content_rewards": 10000,
+                    "author_reward_curve": "linear",
+                    "curation_reward_curve": "linear",
+                })),
+                _ => Err(json!({"code": -32602, "message": "Invalid parameters",
+                                "data": "reward fund name must be \"post\""})),
+            },
+            "condenser_api.get_current_median_history_price" => {
+                Ok(json!({"base": self.median.0, "quote": self.median.1}))
+            }
             _ => Err(json!({"code": -32601, "message": "Method not found", "data": method})),
         }
     }
@@ -440,6 +704,21 @@ fn post_params(params: &Value) -> Result<PostKey, Value> {
         }
         _ => Err(json!({"code": -32602, "message": "Invalid parameters",
                         "data": "expected 2 params"})),
+    }
+}
+
+/// `[[name, ...]]`, or the node's refusal.
+fn names_params(params: &Value) -> Result<Vec<String>, Value> {
+    let refused = || {
+        json!({"code": -32602, "message": "Invalid parameters",
+               "data": "expected one array of account names"})
+    };
+    match params.as_array().map(Vec::as_slice) {
+        Some([Value::Array(names)]) => names
+            .iter()
+            .map(|name| name.as_str().map(str::to_owned).ok_or_else(refused))
+            .collect(),
+        _ => Err(refused()),
     }
 }
 

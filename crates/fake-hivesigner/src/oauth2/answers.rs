@@ -74,7 +74,8 @@ pub(crate) fn ok_json(body: Value) -> Response {
     (StatusCode::OK, no_store(), axum::Json(body)).into_response()
 }
 
-/// The answer of a queued failure (a delay has already been played).
+/// The answer of a queued failure (a delay or a lost answer is played by
+/// [`Shared::enter`](super::grants::Shared::enter), never answered here).
 pub(crate) fn failure(failure: Failure) -> Response {
     match failure {
         Failure::ServerError => {
@@ -87,7 +88,7 @@ pub(crate) fn failure(failure: Failure) -> Response {
             "<html>502 upstream</html>",
         )
             .into_response(),
-        Failure::Delay(_) => StatusCode::OK.into_response(),
+        Failure::Delay(_) | Failure::LoseAnswer => StatusCode::OK.into_response(),
     }
 }
 

@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -14,6 +13,7 @@ use serde_json::{json, Value};
 
 use super::answers::failure;
 use super::grants::Shared;
+use super::incoming::Incoming;
 use super::userinfo::{bearer_user, claims};
 use super::{Endpoint, Recorded};
 
@@ -29,11 +29,9 @@ async fn enter(
     shared: &Shared,
     allowed: Method,
     method: &Method,
-    uri: &Uri,
+    recorded: Recorded,
     headers: &HeaderMap,
-    body: &[u8],
 ) -> Result<String, Response> {
-    let recorded = Recorded::of(method, uri, headers, &query_fields(uri), body);
     if let Some(failed) = shared.enter(Endpoint::Api, recorded).await {
         return Err(failure(failed));
     }
@@ -56,25 +54,29 @@ pub(crate) async fn me(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    match enter(&shared, Method::GET, &method, &uri, &headers, &[]).await {
+    let recorded = Recorded::of(&method, &uri, &headers, &query_fields(&uri), &[]);
+    match enter(&shared, Method::GET, &method, recorded, &headers).await {
         Ok(user) => axum::Json(claims(&user)).into_response(),
         Err(answer) => answer,
     }
 }
 
 /// `POST /api/notes`: `Content-Type: application/json` and a JSON object, or 415 / 400.
-pub(crate) async fn notes(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let user = match enter(&shared, Method::POST, &method, &uri, &headers, &body).await {
+pub(crate) async fn notes(State(shared): State<Arc<Shared>>, request: Incoming) -> Response {
+    let recorded = request.recorded(&query_fields(&request.uri));
+    let entered = enter(
+        &shared,
+        Method::POST,
+        &request.method,
+        recorded,
+        &request.headers,
+    );
+    let user = match entered.await {
         Ok(user) => user,
         Err(answer) => return answer,
     };
-    let is_json = headers
+    let is_json = request
+        .headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(';').next())
@@ -86,7 +88,7 @@ pub(crate) async fn notes(
             "The body must be application/json.",
         );
     }
-    let Ok(Value::Object(mut note)) = serde_json::from_slice::<Value>(&body) else {
+    let Ok(Value::Object(mut note)) = serde_json::from_slice::<Value>(&request.body) else {
         return refusal(
             StatusCode::BAD_REQUEST,
             "invalid_request",

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, MethodRouter};
 use serde_json::{json, Value};
 
 use super::answers::failure;
@@ -44,8 +45,10 @@ fn metadata(shared: &Shared) -> Value {
 
 /// Which document a route serves.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Document {
+pub(crate) enum Document {
+    /// RFC 8414 authorization server metadata.
     Rfc8414,
+    /// OpenID Connect discovery.
     OpenId,
 }
 
@@ -67,20 +70,13 @@ async fn answer(shared: &Shared, document: Document, uri: &Uri, headers: &Header
     axum::Json(metadata(shared)).into_response()
 }
 
-/// `GET /.well-known/oauth-authorization-server{issuer path}` (RFC 8414 3.1).
-pub(crate) async fn rfc8414(
-    State(shared): State<Arc<Shared>>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    answer(&shared, Document::Rfc8414, &uri, &headers).await
-}
-
-/// `GET {issuer}/.well-known/openid-configuration` (OpenID Connect Discovery 4).
-pub(crate) async fn openid(
-    State(shared): State<Arc<Shared>>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    answer(&shared, Document::OpenId, &uri, &headers).await
+/// The route serving `document`: RFC 8414 3.1's
+/// `GET /.well-known/oauth-authorization-server{issuer path}`, or OpenID Connect Discovery
+/// 4's `GET {issuer}/.well-known/openid-configuration`.
+pub(crate) fn route(document: Document) -> MethodRouter<Arc<Shared>> {
+    get(
+        move |State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap| async move {
+            answer(&shared, document, &uri, &headers).await
+        },
+    )
 }

@@ -197,7 +197,8 @@ impl Shared {
     }
 
     /// Counts and records the request, then plays the failure queued for `endpoint`:
-    /// `Some(failure)` to answer instead (a delay has already been slept and gives `None`).
+    /// `Some(failure)` to answer instead (a delay has already been slept, and a lost answer
+    /// marked to be held once the request is handled: both give `None`).
     pub(crate) async fn enter(&self, endpoint: Endpoint, recorded: Recorded) -> Option<Failure> {
         let failure = {
             let mut inner = self.inner();
@@ -210,6 +211,10 @@ impl Shared {
         match failure {
             Some(Failure::Delay(delay)) => {
                 tokio::time::sleep(delay).await;
+                None
+            }
+            Some(Failure::LoseAnswer) => {
+                super::lost::lose_this_answer();
                 None
             }
             other => other,

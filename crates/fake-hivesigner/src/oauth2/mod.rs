@@ -18,8 +18,9 @@
 //! ```
 //!
 //! Modules: `grants` (state), `routes` (router, paths and failures), `answers` (error
-//! answers), `client_auth`, `discovery`, `authorize` and `consent_page`, `token`, `revoke`,
-//! `userinfo` (and the bearer check), `api`.
+//! answers), `incoming` (a request with its body), `lost` (answers handled but lost),
+//! `client_auth`, `discovery`, `authorize` and `consent_page`, `token`, `revoke`, `userinfo`
+//! (and the bearer check), `api`.
 
 mod answers;
 mod api;
@@ -28,6 +29,8 @@ mod client_auth;
 mod consent_page;
 mod discovery;
 mod grants;
+mod incoming;
+mod lost;
 mod revoke;
 mod routes;
 #[cfg(test)]
@@ -163,7 +166,14 @@ pub enum Failure {
     Delay(Duration),
     /// 200 with a body that is not JSON.
     Garbage,
+    /// Handle the request in full (a refresh rotates the refresh token and, when configured,
+    /// revokes the previous access token; a note is kept), then hold the answer for
+    /// [`LOST_ANSWER_HOLD`]: the client gives up first and never sees it.
+    LoseAnswer,
 }
+
+/// How long [`Failure::LoseAnswer`] holds an answer: longer than any client waits.
+pub const LOST_ANSWER_HOLD: Duration = Duration::from_secs(60);
 
 /// The last request an endpoint received (secrets included: it is a fake).
 #[derive(Clone, Debug, Default)]
@@ -457,6 +467,19 @@ impl FakeOAuth2 {
             .values()
             .filter(|g| g.alive)
             .count()
+    }
+
+    /// The refresh tokens the token endpoint would take now (unused, of a live grant), in no
+    /// particular order: after a lost refresh answer, the rotated one the client never saw.
+    pub fn live_refresh_tokens(&self) -> Vec<String> {
+        let inner = self.shared.inner();
+        inner
+            .refresh
+            .iter()
+            .filter(|(_, refresh)| !refresh.used)
+            .filter(|(_, refresh)| inner.grants.get(&refresh.grant).is_some_and(|g| g.alive))
+            .map(|(token, _)| token.clone())
+            .collect()
     }
 
     /// Requests at the token or revocation endpoint with a method other than POST (a client

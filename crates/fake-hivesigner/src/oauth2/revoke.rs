@@ -3,31 +3,25 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::answers::OAuthError;
 use super::client_auth::authenticate;
 use super::grants::Shared;
+use super::incoming::Incoming;
 use super::token::enter_post;
 use super::Endpoint;
 
 /// The revocation endpoint.
-pub(crate) async fn revoke(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let fields = match enter_post(&shared, Endpoint::Revoke, &method, &uri, &headers, &body).await {
+pub(crate) async fn revoke(State(shared): State<Arc<Shared>>, request: Incoming) -> Response {
+    let fields = match enter_post(&shared, Endpoint::Revoke, &request).await {
         Ok(fields) => fields,
         Err(answer) => return answer,
     };
     let mut inner = shared.inner();
-    let client_id = match authenticate(&inner, &headers, &fields) {
+    let client_id = match authenticate(&inner, &request.headers, &fields) {
         Ok(client_id) => client_id,
         Err(refusal) => return refusal.into_response(),
     };

@@ -1,6 +1,6 @@
 //! The fake OAuth 2.0 server's router: where every endpoint lives under the issuer's path,
-//! the protected API at the origin, and the 301 from a slashless token or revocation endpoint
-//! to the slashed one.
+//! the protected API at the origin, the 301 from a slashless token or revocation endpoint
+//! to the slashed one, and the layer that holds lost answers.
 
 use std::sync::Arc;
 
@@ -9,8 +9,9 @@ use axum::response::IntoResponse;
 use axum::routing::{any, get, post};
 use axum::Router;
 
+use super::discovery::Document;
 use super::grants::Shared;
-use super::{api, authorize, discovery, revoke, token, userinfo, OAuth2Config};
+use super::{api, authorize, discovery, lost, revoke, token, userinfo, OAuth2Config};
 
 /// `{issuer}/{name}`, with a trailing slash when `slash`.
 pub(crate) fn endpoint_url(issuer: &str, name: &str, slash: bool) -> String {
@@ -30,11 +31,11 @@ pub(crate) fn router(config: &OAuth2Config, issuer: &str) -> Router<Arc<Shared>>
     let mut router = Router::new()
         .route(
             &format!("/.well-known/oauth-authorization-server{path}"),
-            get(discovery::rfc8414),
+            discovery::route(Document::Rfc8414),
         )
         .route(
             &format!("{path}/.well-known/openid-configuration"),
-            get(discovery::openid),
+            discovery::route(Document::OpenId),
         )
         .route(&format!("{path}/authorize"), get(authorize::authorize))
         .route(
@@ -60,5 +61,5 @@ pub(crate) fn router(config: &OAuth2Config, issuer: &str) -> Router<Arc<Shared>>
             router = router.route(&plain, handler);
         }
     }
-    router
+    router.layer(axum::middleware::from_fn(lost::hold_lost_answers))
 }

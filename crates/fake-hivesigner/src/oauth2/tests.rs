@@ -83,10 +83,7 @@ async fn exchange(fake: &FakeOAuth2, code: &str) -> Value {
         ("client_id", APP),
         ("code_verifier", VERIFIER),
     ];
-    let response = http()
-        .post(fake.token_endpoint())
-        .form(&form)
-        .send()
+    let response = post_form(&http(), &fake.token_endpoint(), &form)
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -113,6 +110,58 @@ fn challenge_of(response: &reqwest::Response) -> String {
         .to_str()
         .unwrap()
         .to_owned()
+}
+
+/// `POST {url}` with `form` as the form body, sent through `client`.
+async fn post_form(
+    client: &reqwest::Client,
+    url: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Result<reqwest::Response> {
+    client.post(url).form(form).send().await
+}
+
+/// A refresh of `refresh` at the token endpoint, sent through `client`.
+async fn send_refresh(
+    client: &reqwest::Client,
+    fake: &FakeOAuth2,
+    refresh: &str,
+) -> reqwest::Result<reqwest::Response> {
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh),
+        ("client_id", APP),
+    ];
+    post_form(client, &fake.token_endpoint(), &form).await
+}
+
+/// `GET {url}` with `access` as the bearer token.
+async fn get_with(url: &str, access: &str) -> reqwest::Response {
+    http().get(url).bearer_auth(access).send().await.unwrap()
+}
+
+/// `POST {url}` with `access` as the bearer token and `note` as the JSON body.
+async fn post_json(url: &str, access: &str, note: &Value) -> reqwest::Response {
+    http()
+        .post(url)
+        .bearer_auth(access)
+        .json(note)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The status of a userinfo request with `access` as the bearer token.
+async fn userinfo_status(fake: &FakeOAuth2, access: &str) -> StatusCode {
+    get_with(&fake.userinfo_endpoint(), access).await.status()
+}
+
+/// A client that gives up after 300 ms, well before [`super::LOST_ANSWER_HOLD`].
+fn impatient() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .expect("an HTTP client")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -230,12 +279,8 @@ async fn auto_approve_answers_the_authorize_get_with_the_redirect() {
     assert_eq!(q["state"], "st-9");
     assert_eq!(q["iss"], fake.issuer());
     let body = exchange(&fake, &q["code"]).await;
-    let response = http()
-        .get(fake.userinfo_endpoint())
-        .bearer_auth(body["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let access = body["access_token"].as_str().unwrap();
+    let response = get_with(&fake.userinfo_endpoint(), access).await;
     let info: Value = response.json().await.unwrap();
     assert_eq!(info["preferred_username"], "bob");
 }
@@ -321,13 +366,7 @@ async fn the_api_answers_bearer_requests_and_records_them() {
     assert_eq!(recorded.header("x-console"), Some("1"));
 
     let note = json!({"title": "Hello", "tags": ["a", "b"]});
-    let response = http()
-        .post(format!("{}?draft=1", fake.api_notes_url()))
-        .bearer_auth(&access)
-        .json(&note)
-        .send()
-        .await
-        .unwrap();
+    let response = post_json(&format!("{}?draft=1", fake.api_notes_url()), &access, &note).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let created: Value = response.json().await.unwrap();
     assert_eq!(
@@ -355,20 +394,9 @@ async fn the_api_answers_bearer_requests_and_records_them() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let response = http()
-        .post(fake.api_notes_url())
-        .bearer_auth(&access)
-        .json(&json!(["a list"]))
-        .send()
-        .await
-        .unwrap();
+    let response = post_json(&fake.api_notes_url(), &access, &json!(["a list"])).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let response = http()
-        .get(fake.api_notes_url())
-        .bearer_auth(&access)
-        .send()
-        .await
-        .unwrap();
+    let response = get_with(&fake.api_notes_url(), &access).await;
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(fake.notes().len(), 1);
     assert_eq!(fake.calls(Endpoint::Api), 5);
@@ -405,45 +433,18 @@ async fn the_api_takes_only_live_bearer_tokens() {
     assert!(challenge_of(&response).contains("error=\"invalid_token\""));
 
     // Revoked: a fresh token, then RFC 7009 revocation of the refresh token kills it.
-    let form = [
-        ("grant_type", "refresh_token"),
-        ("refresh_token", refresh.as_str()),
-        ("client_id", APP),
-    ];
-    let body: Value = http()
-        .post(fake.token_endpoint())
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let refreshed = send_refresh(&http(), &fake, &refresh).await.unwrap();
+    let body: Value = refreshed.json().await.unwrap();
     let fresh = body["access_token"].as_str().unwrap().to_owned();
-    let response = http()
-        .post(fake.api_notes_url())
-        .bearer_auth(&fresh)
-        .json(&json!({"n": 1}))
-        .send()
-        .await
-        .unwrap();
+    let response = post_json(&fake.api_notes_url(), &fresh, &json!({"n": 1})).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let rotated = body["refresh_token"].as_str().unwrap();
     let revoke = [("token", rotated), ("client_id", APP)];
-    let response = http()
-        .post(fake.revocation_endpoint())
-        .form(&revoke)
-        .send()
+    let response = post_form(&http(), &fake.revocation_endpoint(), &revoke)
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let response = http()
-        .post(fake.api_notes_url())
-        .bearer_auth(&fresh)
-        .json(&json!({"n": 2}))
-        .send()
-        .await
-        .unwrap();
+    let response = post_json(&fake.api_notes_url(), &fresh, &json!({"n": 2})).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert!(challenge_of(&response).contains("error=\"invalid_token\""));
     assert_eq!(fake.notes().len(), 1);
@@ -467,6 +468,84 @@ async fn the_api_plays_queued_failures() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Lost answers
+
+#[tokio::test]
+async fn a_lost_refresh_answer_is_handled_in_full_and_never_arrives() {
+    let fake = fake().await;
+    let (access, refresh) = tokens(&fake).await;
+    fake.fail_next(Endpoint::Token, Failure::LoseAnswer);
+    let lost = send_refresh(&impatient(), &fake, &refresh).await;
+    assert!(
+        lost.is_err_and(|err| err.is_timeout()),
+        "the client gave up"
+    );
+    assert_eq!(fake.calls(Endpoint::Token), 2);
+    assert_eq!(
+        fake.last_request(Endpoint::Token)
+            .unwrap()
+            .field("refresh_token"),
+        Some(refresh.as_str())
+    );
+
+    // The refresh happened: the old refresh token is spent, a rotated one lives, and the
+    // previous access token is revoked (the default knob).
+    let live = fake.live_refresh_tokens();
+    assert_eq!(live.len(), 1, "{live:?}");
+    assert_ne!(live[0], refresh);
+    assert_eq!(fake.grants_alive(), 1);
+    assert_eq!(
+        userinfo_status(&fake, &access).await,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // The one failure is played: the rotated token works and answers at once.
+    let rotated = send_refresh(&impatient(), &fake, &live[0]).await.unwrap();
+    assert_eq!(rotated.status(), StatusCode::OK);
+    let body: Value = rotated.json().await.unwrap();
+    let newest = body["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(fake.live_refresh_tokens(), vec![newest]);
+
+    // Replaying the refresh token whose answer was lost kills the grant.
+    let replay = send_refresh(&http(), &fake, &refresh).await.unwrap();
+    assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
+    let body: Value = replay.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(fake.grants_alive(), 0);
+    assert!(fake.live_refresh_tokens().is_empty());
+}
+
+#[tokio::test]
+async fn a_lost_answer_of_the_api_keeps_what_it_did() {
+    let fake = fake().await;
+    fake.set_revoke_previous_access(false);
+    let (access, refresh) = tokens(&fake).await;
+    fake.fail_next(Endpoint::Api, Failure::LoseAnswer);
+    let lost = impatient()
+        .post(fake.api_notes_url())
+        .bearer_auth(&access)
+        .json(&json!({"text": "once"}))
+        .send()
+        .await;
+    assert!(
+        lost.is_err_and(|err| err.is_timeout()),
+        "the client gave up"
+    );
+    assert_eq!(
+        fake.notes(),
+        vec![json!({"text": "once", "owner": "alice"})]
+    );
+
+    // Without revoke_previous_access, a refresh whose answer is lost leaves the access
+    // token working.
+    fake.fail_next(Endpoint::Token, Failure::LoseAnswer);
+    assert!(send_refresh(&impatient(), &fake, &refresh).await.is_err());
+    assert_eq!(fake.live_refresh_tokens().len(), 1);
+    assert_ne!(fake.live_refresh_tokens()[0], refresh);
+    assert_eq!(userinfo_status(&fake, &access).await, StatusCode::OK);
+}
+
+// ---------------------------------------------------------------------------------------------
 // The clock
 
 #[tokio::test]
@@ -478,16 +557,10 @@ async fn real_time_lets_tokens_expire_by_the_wall_clock() {
     };
     let fake = fake_with(config).await;
     let (access, _) = tokens(&fake).await;
-    let status = || async {
-        http()
-            .get(fake.userinfo_endpoint())
-            .bearer_auth(&access)
-            .send()
-            .await
-            .unwrap()
-            .status()
-    };
-    assert_eq!(status().await, StatusCode::OK);
+    assert_eq!(userinfo_status(&fake, &access).await, StatusCode::OK);
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    assert_eq!(status().await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        userinfo_status(&fake, &access).await,
+        StatusCode::UNAUTHORIZED
+    );
 }

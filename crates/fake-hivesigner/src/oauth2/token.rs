@@ -4,9 +4,8 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -16,7 +15,8 @@ use sha2::{Digest, Sha256};
 use super::answers::{failure, ok_json, OAuthError};
 use super::client_auth::authenticate;
 use super::grants::{Inner, Shared};
-use super::{Endpoint, Recorded};
+use super::incoming::Incoming;
+use super::Endpoint;
 
 /// A form body's fields, in order.
 pub(crate) fn form_fields(body: &[u8]) -> Vec<(String, String)> {
@@ -35,23 +35,20 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
 pub(crate) async fn enter_post(
     shared: &Shared,
     endpoint: Endpoint,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
+    request: &Incoming,
 ) -> Result<Vec<(String, String)>, Response> {
-    let fields = form_fields(body);
-    let recorded = Recorded::of(method, uri, headers, &fields, body);
-    if let Some(failed) = shared.enter(endpoint, recorded).await {
+    let fields = form_fields(&request.body);
+    if let Some(failed) = shared.enter(endpoint, request.recorded(&fields)).await {
         return Err(failure(failed));
     }
-    if method != Method::POST {
+    if request.method != Method::POST {
         shared.inner().wrong_method += 1;
         let mut refusal = OAuthError::request("The endpoint accepts POST only.");
         refusal.status = StatusCode::METHOD_NOT_ALLOWED;
         return Err(refusal.into_response());
     }
-    let is_form = headers
+    let is_form = request
+        .headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
@@ -63,29 +60,24 @@ pub(crate) async fn enter_post(
 }
 
 /// The token endpoint.
-pub(crate) async fn token(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let fields = match enter_post(&shared, Endpoint::Token, &method, &uri, &headers, &body).await {
+pub(crate) async fn token(State(shared): State<Arc<Shared>>, request: Incoming) -> Response {
+    let fields = match enter_post(&shared, Endpoint::Token, &request).await {
         Ok(fields) => fields,
         Err(answer) => return answer,
     };
     let mut inner = shared.inner();
-    let result = authenticate(&inner, &headers, &fields).and_then(|client_id| {
-        match field(&fields, "grant_type") {
-            None => Err(OAuthError::request("grant_type is missing.")),
-            Some("authorization_code") => exchange_code(&mut inner, &client_id, &fields),
-            Some("refresh_token") => refresh(&mut inner, &client_id, &fields),
-            Some(_) => Err(OAuthError::new(
-                "unsupported_grant_type",
-                "The grant type is not supported.",
-            )),
-        }
-    });
+    let result =
+        authenticate(&inner, &request.headers, &fields).and_then(|client_id| {
+            match field(&fields, "grant_type") {
+                None => Err(OAuthError::request("grant_type is missing.")),
+                Some("authorization_code") => exchange_code(&mut inner, &client_id, &fields),
+                Some("refresh_token") => refresh(&mut inner, &client_id, &fields),
+                Some(_) => Err(OAuthError::new(
+                    "unsupported_grant_type",
+                    "The grant type is not supported.",
+                )),
+            }
+        });
     match result {
         Ok(body) => ok_json(body),
         Err(refusal) => refusal.into_response(),
