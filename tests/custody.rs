@@ -6,30 +6,9 @@
 
 mod support;
 
-use std::path::Path;
-
 use fake_hivesigner::{consent, FakeConfig, RedirectRules, TOKEN_PREFIX};
+use support::core::{contains, files};
 use support::deck::{Deck, SECRET};
-
-/// Every file under `dir`, as bytes.
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            found.extend(files(&path));
-        } else {
-            found.push((path.display().to_string(), std::fs::read(&path).unwrap()));
-        }
-    }
-    found
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle.as_bytes())
-}
 
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]

@@ -39,6 +39,15 @@ const GET_ACCOUNTS: &str = "condenser_api.get_accounts";
 const GET_FUND: &str = "condenser_api.get_reward_fund";
 const GET_PRICE: &str = "condenser_api.get_current_median_history_price";
 const GET_GLOBALS: &str = "condenser_api.get_dynamic_global_properties";
+/// Every node call behind a card, in this order wherever they are counted.
+const CALLS: [&str; 6] = [
+    GET_CONTENT,
+    GET_VOTES,
+    GET_ACCOUNTS,
+    GET_FUND,
+    GET_PRICE,
+    GET_GLOBALS,
+];
 
 /// A core over a fake Hivesigner and the given API nodes, its clock standing still.
 struct Desk {
@@ -123,12 +132,29 @@ impl Desk {
         self.clock.now()
     }
 
+    /// The card of `link` for `ids`, or why it is refused.
+    async fn try_card(&self, link: &str, ids: &[AccountId]) -> Result<PostCard, Error> {
+        self.core.desk().post_card(link, ids).await
+    }
+
     async fn card(&self, link: &str, ids: &[AccountId]) -> PostCard {
+        self.try_card(link, ids).await.expect("the card is read")
+    }
+
+    /// Why the card of `link` for `ids` is refused.
+    async fn card_error(&self, link: &str, ids: &[AccountId]) -> Error {
+        self.try_card(link, ids)
+            .await
+            .expect_err("the card is refused")
+    }
+
+    /// How the accounts `ids` stand, without a post.
+    async fn account_standing(&self, ids: &[AccountId]) -> Vec<AccountStanding> {
         self.core
             .desk()
-            .post_card(link, ids)
+            .account_standing(ids)
             .await
-            .expect("the card is read")
+            .expect("the standing is read")
     }
 }
 
@@ -209,6 +235,11 @@ fn keys(value: &Value) -> Vec<&str> {
     keys
 }
 
+/// An account's mana now and the value of its full vote, as the card writes them.
+fn mana_and_value(account: &AccountStanding) -> (Option<f64>, Option<&str>) {
+    (account.mana_percent, account.full_vote_value.as_deref())
+}
+
 fn standing<'a>(card: &'a [AccountStanding], username: &str) -> &'a AccountStanding {
     card.iter()
         .find(|account| account.username == username)
@@ -257,15 +288,13 @@ async fn a_post_card_shows_the_post_and_how_each_account_stands() {
     assert!(alice.can_vote && alice.reason.is_none(), "{alice:?}");
     let voted = alice.already_voted.as_ref().expect("@alice voted");
     assert_eq!((voted.percent, voted.text.as_str()), (5000, "50.00 %"));
-    assert_eq!(alice.mana_percent, Some(70.0));
-    assert_eq!(alice.full_vote_value.as_deref(), Some("2.790 HBD"));
+    assert_eq!(mana_and_value(alice), (Some(70.0), Some("2.790 HBD")));
 
     // @bob has not voted; full mana, the value of `bob()`.
     let bob = standing(&card.accounts, "bob");
     assert!(bob.can_vote);
     assert_eq!(bob.already_voted, None);
-    assert_eq!(bob.mana_percent, Some(100.0));
-    assert_eq!(bob.full_vote_value.as_deref(), Some("1.990 HBD"));
+    assert_eq!(mana_and_value(bob), (Some(100.0), Some("1.990 HBD")));
 
     // The exact shape the window reads.
     let json = serde_json::to_value(&card).unwrap();
@@ -318,17 +347,7 @@ async fn a_post_card_shows_the_post_and_how_each_account_stands() {
 #[tokio::test]
 async fn a_card_costs_three_node_calls_and_the_economy_once_a_minute() {
     let (desk, node, alice_id, bob_id) = alice_and_bob().await;
-    let counts = |node: &FakeNode| {
-        [
-            GET_CONTENT,
-            GET_VOTES,
-            GET_ACCOUNTS,
-            GET_FUND,
-            GET_PRICE,
-            GET_GLOBALS,
-        ]
-        .map(|method| node.count(method))
-    };
+    let counts = |node: &FakeNode| CALLS.map(|method| node.count(method));
     assert_eq!(counts(&node), [0; 6]);
 
     // The first card: one of each, whatever the number of accounts.
@@ -360,27 +379,20 @@ async fn a_card_costs_three_node_calls_and_the_economy_once_a_minute() {
     assert_eq!(counts(&node), [4, 4, 3, 2, 2, 2]);
 
     // The standing without a post: one get_accounts, the economy still fresh.
-    desk.core
-        .desk()
-        .account_standing(&[alice_id, bob_id])
-        .await
-        .unwrap();
+    desk.account_standing(&[alice_id, bob_id]).await;
     assert_eq!(counts(&node), [4, 4, 4, 2, 2, 2]);
 }
 
 #[tokio::test]
 async fn standing_without_a_post_has_the_same_mana_and_value() {
     let (desk, _node, alice_id, bob_id) = alice_and_bob().await;
-    let standing = desk
-        .core
-        .desk()
-        .account_standing(&[bob_id, alice_id])
-        .await
-        .unwrap();
+    let standing = desk.account_standing(&[bob_id, alice_id]).await;
     let names: Vec<&str> = standing.iter().map(|a| a.username.as_str()).collect();
     assert_eq!(names, ["bob", "alice"]);
-    assert_eq!(standing[1].mana_percent, Some(70.0));
-    assert_eq!(standing[1].full_vote_value.as_deref(), Some("2.790 HBD"));
+    assert_eq!(
+        mana_and_value(&standing[1]),
+        (Some(70.0), Some("2.790 HBD"))
+    );
     assert_eq!(standing[1].already_voted, None);
     assert!(standing.iter().all(|account| account.can_vote));
 
@@ -388,14 +400,8 @@ async fn standing_without_a_post_has_the_same_mana_and_value() {
     // 8 * 10^11 / 50 = 1.6 * 10^10 - 5 * 10^7 = 15,950,000,000 rshares
     // = 15.95 * 10^9 / 10^15 * 800,000 = 12.76 HIVE = 3.190 HBD.
     desk.clock.advance(43_200);
-    let later = desk
-        .core
-        .desk()
-        .account_standing(&[alice_id])
-        .await
-        .unwrap();
-    assert_eq!(later[0].mana_percent, Some(80.0));
-    assert_eq!(later[0].full_vote_value.as_deref(), Some("3.190 HBD"));
+    let later = desk.account_standing(&[alice_id]).await;
+    assert_eq!(mana_and_value(&later[0]), (Some(80.0), Some("3.190 HBD")));
 }
 
 #[tokio::test]
@@ -411,9 +417,11 @@ async fn post_voting_power_is_used_when_the_node_sends_it() {
             ..bob(desk.now())
         },
     );
-    let standing = desk.core.desk().account_standing(&[bob_id]).await.unwrap();
-    assert_eq!(standing[0].mana_percent, Some(100.0));
-    assert_eq!(standing[0].full_vote_value.as_deref(), Some("0.990 HBD"));
+    let standing = desk.account_standing(&[bob_id]).await;
+    assert_eq!(
+        mana_and_value(&standing[0]),
+        (Some(100.0), Some("0.990 HBD"))
+    );
 }
 
 #[tokio::test]
@@ -559,10 +567,7 @@ async fn an_account_the_chain_does_not_know_cannot_vote() {
     let erin = standing(&card.accounts, "erin");
     assert!(!erin.can_vote);
     assert_eq!(erin.reason.as_deref(), Some("Hive has no account @erin."));
-    assert_eq!(
-        (erin.mana_percent, erin.full_vote_value.as_deref()),
-        (None, None)
-    );
+    assert_eq!(mana_and_value(erin), (None, None));
 }
 
 #[tokio::test]
@@ -607,12 +612,7 @@ async fn a_missing_post_or_a_bad_link_is_the_links_fault() {
     let (desk, _node, alice_id, _) = alice_and_bob().await;
     let field_of = |err: &Error| serde_json::to_value(err).unwrap()["field"].clone();
 
-    let missing = desk
-        .core
-        .desk()
-        .post_card("@carol/never-written", &[alice_id])
-        .await
-        .unwrap_err();
+    let missing = desk.card_error("@carol/never-written", &[alice_id]).await;
     assert_eq!(field_of(&missing), "link");
     assert!(
         missing.message().contains("@carol/never-written"),
@@ -621,19 +621,13 @@ async fn a_missing_post_or_a_bad_link_is_the_links_fault() {
     );
 
     let bad = desk
-        .core
-        .desk()
-        .post_card("https://example.com/@carol/winter-trip", &[alice_id])
-        .await
-        .unwrap_err();
+        .card_error("https://example.com/@carol/winter-trip", &[alice_id])
+        .await;
     assert_eq!(field_of(&bad), "link");
 
     let unknown = desk
-        .core
-        .desk()
-        .post_card("@carol/winter-trip", &[AccountId(999)])
-        .await
-        .unwrap_err();
+        .card_error("@carol/winter-trip", &[AccountId(999)])
+        .await;
     assert_eq!(unknown.code(), "account_not_found");
 }
 
@@ -803,14 +797,7 @@ async fn when_the_first_node_is_down_the_next_answers() {
     // The dead node was tried (each of the six calls went to it first at the same moment),
     // the next one answered every call.
     assert!(down.count(GET_CONTENT) >= 1);
-    for method in [
-        GET_CONTENT,
-        GET_VOTES,
-        GET_ACCOUNTS,
-        GET_FUND,
-        GET_PRICE,
-        GET_GLOBALS,
-    ] {
+    for method in CALLS {
         assert_eq!(up.count(method), 1, "{method}");
     }
 
@@ -825,12 +812,7 @@ async fn when_the_first_node_is_down_the_next_answers() {
 
     // With every node down the card says which nodes failed.
     up.set_down(true);
-    let err = desk
-        .core
-        .desk()
-        .post_card("@carol/winter-trip", &[alice_id])
-        .await
-        .unwrap_err();
+    let err = desk.card_error("@carol/winter-trip", &[alice_id]).await;
     assert_eq!(err.code(), "chain_unreadable");
     assert!(err.message().contains("HTTP 502"), "{}", err.message());
 }

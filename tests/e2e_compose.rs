@@ -6,142 +6,19 @@
 
 mod support;
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use fake_hivesigner::node::FakeNode;
-use fake_hivesigner::{Consent, Endpoint, Failure, FakeConfig, FakeHivesigner, RedirectRules};
-use fantoccini::Locator;
-use serde_json::{json, Value};
-use support::app::{app_with_fake_provider, exclusive, poll_until, AppSession, UI_TIMEOUT};
-
-/// Where the walk-through keeps its pictures for review (`target/screenshots/`).
-fn shot(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target/screenshots")
-        .join(name)
-}
-
-/// The fake Hivesigner with the app `castapp` registered for the loopback redirect, and the
-/// window (with `env` added) with `castapp` registered in it against the fake.
-async fn castapp(env: &[(&str, &str)]) -> (FakeHivesigner, AppSession, Value) {
-    let config = FakeConfig {
-        redirect_rules: RedirectRules::AnyGeneration,
-        ..FakeConfig::default()
-    };
-    app_with_fake_provider(config, "castapp", env).await
-}
-
-/// Signs `user` in to `app_id` through the window's command, the browser stand-in approving.
-async fn sign_in(app: &AppSession, fake: &FakeHivesigner, app_id: &Value, user: &str) {
-    fake.set_consent(Consent::AutoApprove { user: user.into() });
-    app.invoke("start_sign_in", json!({ "appId": app_id }))
-        .await
-        .unwrap();
-    poll_until(&format!("@{user} to sign in"), UI_TIMEOUT, || async {
-        let accounts = app.invoke("list_accounts", json!({})).await.unwrap();
-        accounts
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a["username"] == user)
-            .then_some(())
-    })
-    .await
-}
-
-/// The account names by id, as the dialog's `data-account-ids` writes the ids.
-async fn usernames(app: &AppSession) -> HashMap<String, String> {
-    let accounts = app.invoke("list_accounts", json!({})).await.unwrap();
-    accounts
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            (
-                a["id"].to_string(),
-                a["username"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-/// `value` with every string equal to `from` replaced by `to`: what another account of a
-/// review block sends, the block showing its first account's operations only. (Strings inside
-/// JSON text are left alone: the votes and replies here carry no name there.)
-fn with_name(value: &Value, from: &str, to: &str) -> Value {
-    match value {
-        Value::String(text) if text.as_str() == from => Value::String(to.to_owned()),
-        Value::Array(items) => Value::Array(items.iter().map(|v| with_name(v, from, to)).collect()),
-        Value::Object(fields) => Value::Object(
-            fields
-                .iter()
-                .map(|(key, v)| (key.clone(), with_name(v, from, to)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
-/// Confirms the open review dialog and returns the operations it showed, one list per account:
-/// it must show `expected_blocks` blocks (`section.review-item`), each with the exact operations
-/// of the first account in its `data-account-ids` in one `pre.operations`, which the block's
-/// other accounts send with their own name in place of the first one's.
-async fn confirm_review(app: &AppSession, expected_blocks: usize) -> Vec<Value> {
-    app.element("#review-dialog[open]").await;
-    let names = usernames(app).await;
-    let blocks = app
-        .client
-        .find_all(Locator::Css("#review-dialog section.review-item"))
-        .await
-        .unwrap();
-    assert_eq!(blocks.len(), expected_blocks);
-    let mut operations = Vec::new();
-    for block in blocks {
-        let ids = block
-            .attr("data-account-ids")
-            .await
-            .unwrap()
-            .expect("a block names the accounts it covers");
-        let shown = block
-            .find_all(Locator::Css("pre.operations"))
-            .await
-            .unwrap();
-        assert_eq!(shown.len(), 1, "one pre.operations in the block of {ids}");
-        // Behind a closed disclosure: its text as it is, not as rendered.
-        let text = shown[0]
-            .prop("textContent")
-            .await
-            .unwrap()
-            .unwrap_or_default();
-        let first_operations: Value = serde_json::from_str(&text).unwrap();
-        let mut ids = ids.split(',');
-        let first = &names[ids.next().unwrap()];
-        operations.push(first_operations.clone());
-        operations.extend(ids.map(|id| with_name(&first_operations, first, &names[id])));
-    }
-    app.click("#review-dialog [data-confirm]").await;
-    operations
-}
-
-/// Whether the focused element is the review dialog's Cancel button.
-async fn cancel_is_focused(app: &AppSession) -> bool {
-    let focused = app
-        .client
-        .execute(
-            "return document.activeElement === document.querySelector('#review-dialog [data-cancel]');",
-            vec![],
-        )
-        .await
-        .unwrap();
-    focused == Value::Bool(true)
-}
+use fake_hivesigner::{Endpoint, Failure};
+use serde_json::Value;
+use support::app::exclusive;
+use support::window::{
+    account_id, cancel_is_focused, confirm_review, loopback_app, loopback_app_with_node,
+    sent_in_activity, shot, sign_in, sorted,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a display, the drivers and the keyring: run scripts/test.sh"]
 async fn votes_from_two_accounts_and_a_reply_are_sent_as_confirmed_and_logged() {
     let _one_app = exclusive().await;
-    let (fake, app, registered) = castapp(&[]).await;
+    let (fake, app, registered) = loopback_app("castapp", &[]).await;
     for user in ["alice", "bob"] {
         sign_in(&app, &fake, &registered["id"], user).await;
     }
@@ -174,7 +51,8 @@ async fn votes_from_two_accounts_and_a_reply_are_sent_as_confirmed_and_logged() 
 
     // Reply as alice.
     app.click("button[data-view=post]").await;
-    app.select("#post-account", &alice_id(&app).await).await;
+    app.select("#post-account", &account_id(&app, "alice").await)
+        .await;
     app.type_into("#post-reply-to", "@carol/carols-post").await;
     app.type_into("#post-body", "Nice post, **carol**!").await;
     app.wait_for_text("#post-preview", "Nice post, carol!")
@@ -196,11 +74,8 @@ async fn votes_from_two_accounts_and_a_reply_are_sent_as_confirmed_and_logged() 
     }
 
     // The provider got exactly what was confirmed (the two votes in either order).
-    let mut received = fake.broadcasts();
-    let sort = |list: &mut Vec<Value>| list.sort_by_key(|ops| ops.to_string());
-    sort(&mut received);
-    sort(&mut confirmed);
-    assert_eq!(received, confirmed);
+    let confirmed = sorted(confirmed);
+    assert_eq!(sorted(fake.broadcasts()), confirmed);
     let votes: Vec<&Value> = confirmed.iter().filter(|ops| ops[0][0] == "vote").collect();
     assert_eq!(votes.len(), 2);
     assert!(
@@ -214,37 +89,18 @@ async fn votes_from_two_accounts_and_a_reply_are_sent_as_confirmed_and_logged() 
         .starts_with("re-carol-carols-post-"));
 
     // All three are in the activity view.
-    app.click("button[data-view=activity]").await;
-    app.wait_for_text("#activity-list", "reply to @carol/carols-post")
-        .await;
-    let entries = app
-        .client
-        .find_all(Locator::Css("#activity-list .activity-sent"))
-        .await
-        .unwrap();
-    assert_eq!(entries.len(), 3);
+    assert_eq!(
+        sent_in_activity(&app, "reply to @carol/carols-post").await,
+        3
+    );
     app.stop().await;
-}
-
-async fn alice_id(app: &AppSession) -> String {
-    let accounts = app.invoke("list_accounts", json!({})).await.unwrap();
-    accounts
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["username"] == "alice")
-        .map(|a| a["id"].to_string())
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a display, the drivers and the keyring: run scripts/test.sh"]
 async fn a_retry_goes_through_the_review_and_marks_the_failure_resolved() {
     let _one_app = exclusive().await;
-    let node = Arc::new(FakeNode::start().await);
-    let (fake, app, registered) = castapp(&[("AUTHDECK_HIVE_NODES", &node.url())]).await;
-    let chain = node.clone();
-    fake.on_broadcast(Arc::new(move |operations| chain.apply(operations)));
+    let (node, fake, app, registered) = loopback_app_with_node("castapp", &[]).await;
     sign_in(&app, &fake, &registered["id"], "alice").await;
 
     // The provider's node fails the vote: a failure in the log.

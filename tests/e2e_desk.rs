@@ -8,45 +8,15 @@
 
 mod support;
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use fake_hivesigner::node::{AccountState, FakeNode};
-use fake_hivesigner::{Consent, Endpoint, Failure, FakeConfig, FakeHivesigner, RedirectRules};
+use fake_hivesigner::node::AccountState;
+use fake_hivesigner::{Endpoint, Failure};
 use fantoccini::key::Key;
 use fantoccini::Locator;
-use serde_json::{json, Value};
-use support::app::{app_with_fake_provider, exclusive, poll_until, AppSession, UI_TIMEOUT};
-
-/// Where the walk-through keeps its pictures for review (`target/screenshots/`).
-fn shot(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target/screenshots")
-        .join(name)
-}
-
-/// The fake Hivesigner with the app `deskapp` registered for the loopback redirect, and the
-/// window (with `env` added) with `deskapp` registered in it against the fake.
-async fn deskapp(env: &[(&str, &str)]) -> (FakeHivesigner, AppSession, Value) {
-    let config = FakeConfig {
-        redirect_rules: RedirectRules::AnyGeneration,
-        ..FakeConfig::default()
-    };
-    app_with_fake_provider(config, "deskapp", env).await
-}
-
-/// A fake node whose chain sees what the fake Hivesigner broadcasts, and the window using it as
-/// its Hive node (with `env` added).
-async fn with_node(env: &[(&str, &str)]) -> (Arc<FakeNode>, FakeHivesigner, AppSession, Value) {
-    let node = Arc::new(FakeNode::start().await);
-    let url = node.url();
-    let mut all = vec![("AUTHDECK_HIVE_NODES", url.as_str())];
-    all.extend_from_slice(env);
-    let (fake, app, registered) = deskapp(&all).await;
-    let chain = node.clone();
-    fake.on_broadcast(Arc::new(move |operations| chain.apply(operations)));
-    (node, fake, app, registered)
-}
+use serde_json::json;
+use support::app::{exclusive, poll_until, AppSession, UI_TIMEOUT};
+use support::window::{
+    cancel_is_focused, confirm_review, loopback_app_with_node, script, shot, sign_in, sorted,
+};
 
 /// Now, in Unix seconds.
 fn now() -> i64 {
@@ -65,109 +35,6 @@ fn voter(mana_percent: i64) -> AccountState {
         last_update_time: now(),
         ..AccountState::default()
     }
-}
-
-/// Signs `user` in to `app_id` through the window's command, the browser stand-in approving.
-async fn sign_in(app: &AppSession, fake: &FakeHivesigner, app_id: &Value, user: &str) {
-    fake.set_consent(Consent::AutoApprove { user: user.into() });
-    app.invoke("start_sign_in", json!({ "appId": app_id }))
-        .await
-        .unwrap();
-    poll_until(&format!("@{user} to sign in"), UI_TIMEOUT, || async {
-        let accounts = app.invoke("list_accounts", json!({})).await.unwrap();
-        accounts
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a["username"] == user)
-            .then_some(())
-    })
-    .await
-}
-
-/// The account names by id, as the dialog's `data-account-ids` writes the ids.
-async fn usernames(app: &AppSession) -> HashMap<String, String> {
-    let accounts = app.invoke("list_accounts", json!({})).await.unwrap();
-    accounts
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            (
-                a["id"].to_string(),
-                a["username"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-/// `value` with every string equal to `from` replaced by `to`: what another account of a
-/// review block sends, the block showing its first account's operations only.
-fn with_name(value: &Value, from: &str, to: &str) -> Value {
-    match value {
-        Value::String(text) if text.as_str() == from => Value::String(to.to_owned()),
-        Value::Array(items) => Value::Array(items.iter().map(|v| with_name(v, from, to)).collect()),
-        Value::Object(fields) => Value::Object(
-            fields
-                .iter()
-                .map(|(key, v)| (key.clone(), with_name(v, from, to)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
-/// Confirms the open review dialog and returns the operations it showed, one list per account
-/// (as in `tests/e2e_compose.rs`): `expected_blocks` blocks, each with the exact operations of
-/// the first account in its `data-account-ids`, which its other accounts send under their own
-/// name.
-async fn confirm_review(app: &AppSession, expected_blocks: usize) -> Vec<Value> {
-    app.element("#review-dialog[open]").await;
-    let names = usernames(app).await;
-    let blocks = app
-        .client
-        .find_all(Locator::Css("#review-dialog section.review-item"))
-        .await
-        .unwrap();
-    assert_eq!(blocks.len(), expected_blocks);
-    let mut operations = Vec::new();
-    for block in blocks {
-        let ids = block
-            .attr("data-account-ids")
-            .await
-            .unwrap()
-            .expect("a block names the accounts it covers");
-        let shown = block
-            .find_all(Locator::Css("pre.operations"))
-            .await
-            .unwrap();
-        assert_eq!(shown.len(), 1, "one pre.operations in the block of {ids}");
-        let text = shown[0]
-            .prop("textContent")
-            .await
-            .unwrap()
-            .unwrap_or_default();
-        let first_operations: Value = serde_json::from_str(&text).unwrap();
-        let mut ids = ids.split(',');
-        let first = &names[ids.next().unwrap()];
-        operations.push(first_operations.clone());
-        operations.extend(ids.map(|id| with_name(&first_operations, first, &names[id])));
-    }
-    app.click("#review-dialog [data-confirm]").await;
-    operations
-}
-
-/// Whether the focused element is the review dialog's Cancel button.
-async fn cancel_is_focused(app: &AppSession) -> bool {
-    let focused = app
-        .client
-        .execute(
-            "return document.activeElement === document.querySelector('#review-dialog [data-cancel]');",
-            vec![],
-        )
-        .await
-        .unwrap();
-    focused == Value::Bool(true)
 }
 
 /// The `value` property of the element matching `css`.
@@ -210,12 +77,29 @@ async fn wait_for_none(app: &AppSession, css: &str) {
     .await
 }
 
-/// Runs `script` (a function body) in the window and returns what it returns.
-async fn script(app: &AppSession, script: &str) -> Value {
-    app.client
-        .execute(script, vec![])
+/// The attribute `name` of the displayed element matching `css`.
+async fn attr_of(app: &AppSession, css: &str, name: &str) -> Option<String> {
+    app.element(css).await.attr(name).await.unwrap()
+}
+
+/// The weight preset button for `percent`.
+fn preset(percent: &str) -> String {
+    format!("#vote-weight-presets button[data-weight='{percent}']")
+}
+
+/// Waits until the weight field holds `field`, then checks the slider holds `slider`.
+async fn assert_weight(app: &AppSession, field: &str, slider: &str) {
+    wait_for_value(app, "#vote-weight", field).await;
+    assert_eq!(value_of(app, "#vote-weight-slider").await, slider);
+}
+
+/// Sends `keys` to the weight slider.
+async fn press_on_slider(app: &AppSession, keys: &str) {
+    app.element("#vote-weight-slider")
         .await
-        .expect("the script runs in the window")
+        .send_keys(keys)
+        .await
+        .unwrap();
 }
 
 /// The checkbox of `user` in the vote form's account picker.
@@ -231,38 +115,17 @@ async fn weight_presets_slider_keys_and_errors_speak_percent() {
     app.click("button[data-view=vote]").await;
 
     // A preset sets the field (0.01 % precision) and the slider.
-    app.click("#vote-weight-presets button[data-weight='75']")
-        .await;
-    wait_for_value(&app, "#vote-weight", "75.00").await;
-    assert_eq!(value_of(&app, "#vote-weight-slider").await, "75");
-    let pressed = app
-        .element("#vote-weight-presets button[data-weight='75']")
-        .await
-        .attr("aria-pressed")
-        .await
-        .unwrap();
+    app.click(&preset("75")).await;
+    assert_weight(&app, "75.00", "75").await;
+    let pressed = attr_of(&app, &preset("75"), "aria-pressed").await;
     assert_eq!(pressed.as_deref(), Some("true"));
 
     // An arrow key on the slider moves it 1 %; the field follows with two decimals.
-    app.element("#vote-weight-slider")
-        .await
-        .send_keys(&Key::Right)
-        .await
-        .unwrap();
-    wait_for_value(&app, "#vote-weight", "76.00").await;
-    assert_eq!(value_of(&app, "#vote-weight-slider").await, "76");
-    let spoken = app
-        .element("#vote-weight-slider")
-        .await
-        .attr("aria-valuetext")
-        .await
-        .unwrap();
+    press_on_slider(&app, &Key::Right).await;
+    assert_weight(&app, "76.00", "76").await;
+    let spoken = attr_of(&app, "#vote-weight-slider", "aria-valuetext").await;
     assert_eq!(spoken.as_deref(), Some("76 %"));
-    app.element("#vote-weight-slider")
-        .await
-        .send_keys(&format!("{}{}", Key::Left, Key::Left))
-        .await
-        .unwrap();
+    press_on_slider(&app, &format!("{}{}", Key::Left, Key::Left)).await;
     wait_for_value(&app, "#vote-weight", "74.00").await;
 
     // The fill is drawn from the centre: from 50 % to the value's place.
@@ -275,10 +138,8 @@ async fn weight_presets_slider_keys_and_errors_speak_percent() {
     assert_eq!(fill, json!(["50%", "87%"]));
 
     // -100 %: a full downvote, filled from the centre to the left end.
-    app.click("#vote-weight-presets button[data-weight='-100']")
-        .await;
-    wait_for_value(&app, "#vote-weight", "-100.00").await;
-    assert_eq!(value_of(&app, "#vote-weight-slider").await, "-100");
+    app.click(&preset("-100")).await;
+    assert_weight(&app, "-100.00", "-100").await;
     let fill = script(
         &app,
         "const s = document.querySelector('#vote-weight-slider');
@@ -293,22 +154,12 @@ async fn weight_presets_slider_keys_and_errors_speak_percent() {
     let error = app.wait_for_text("#vote-weight-error", "150 %").await;
     assert!(error.contains("-100 % to 100 %"), "{error}");
     assert!(!error.contains("15000"), "no basis points: {error}");
-    let invalid = app
-        .element("#vote-weight")
-        .await
-        .attr("aria-invalid")
-        .await
-        .unwrap();
+    let invalid = attr_of(&app, "#vote-weight", "aria-invalid").await;
     assert_eq!(invalid.as_deref(), Some("true"));
     app.type_into("#vote-weight", "60").await;
     wait_for_none(&app, "#vote-weight-error").await;
     wait_for_value(&app, "#vote-weight-slider", "60").await;
-    let invalid = app
-        .element("#vote-weight")
-        .await
-        .attr("aria-invalid")
-        .await
-        .unwrap();
+    let invalid = attr_of(&app, "#vote-weight", "aria-invalid").await;
     assert_eq!(invalid, None);
 
     // 0.01 % precision is kept; finer is refused in percent, and 0 % on Review.
@@ -329,8 +180,7 @@ async fn weight_presets_slider_keys_and_errors_speak_percent() {
         json!(true),
         "the field with the error takes the focus"
     );
-    app.click("#vote-weight-presets button[data-weight='10']")
-        .await;
+    app.click(&preset("10")).await;
     wait_for_none(&app, "#vote-weight-error").await;
     wait_for_value(&app, "#vote-weight", "10.00").await;
     app.stop().await;
@@ -340,7 +190,8 @@ async fn weight_presets_slider_keys_and_errors_speak_percent() {
 #[ignore = "needs a display, the drivers and the keyring: run scripts/test.sh"]
 async fn the_post_card_shows_the_post_and_who_voted_already() {
     let _one_app = exclusive().await;
-    let (node, fake, app, registered) = with_node(&[("AUTHDECK_REFRESH_INTERVAL_SECS", "1")]).await;
+    let (node, fake, app, registered) =
+        loopback_app_with_node("deskapp", &[("AUTHDECK_REFRESH_INTERVAL_SECS", "1")]).await;
     node.add_post("carol", "carols-post");
     node.add_vote("carol", "carols-post", "alice", 5000);
     node.set_account("alice", voter(100));
@@ -386,8 +237,7 @@ async fn the_post_card_shows_the_post_and_who_voted_already() {
     app.wait_for_text("#vote-already-voted", "Already voted by @alice at 50 %")
         .await;
     app.wait_until_gone("#vote-already-voted", "@bob").await;
-    app.click("#vote-weight-presets button[data-weight='50']")
-        .await;
+    app.click(&preset("50")).await;
     app.wait_for_text("#vote-already-voted .already-voted-same", "@alice")
         .await;
     app.wait_for_text(
@@ -407,12 +257,10 @@ async fn the_post_card_shows_the_post_and_who_voted_already() {
         .wait_for_text(".account-choice[data-username='bob']", "mana 50 %")
         .await;
     assert!(bob.contains("HBD (estimate)"), "{bob}");
-    app.click("#vote-weight-presets button[data-weight='-100']")
-        .await;
+    app.click(&preset("-100")).await;
     app.wait_for_text(".account-choice[data-username='bob']", "removes ≈ ")
         .await;
-    app.click("#vote-weight-presets button[data-weight='50']")
-        .await;
+    app.click(&preset("50")).await;
     app.screenshot(&shot("desk-post-card.png")).await;
 
     // Erin needs sign-in: her box cannot be ticked, and the row says why.
@@ -480,7 +328,7 @@ async fn the_post_card_shows_the_post_and_who_voted_already() {
 #[ignore = "needs a display, the drivers and the keyring: run scripts/test.sh"]
 async fn a_vote_sends_what_the_review_showed_and_the_results_lead_with_explorer_links() {
     let _one_app = exclusive().await;
-    let (node, fake, app, registered) = with_node(&[]).await;
+    let (node, fake, app, registered) = loopback_app_with_node("deskapp", &[]).await;
     node.add_post("carol", "carols-post");
     node.set_account("alice", voter(100));
     node.set_account("bob", voter(100));
@@ -494,8 +342,7 @@ async fn a_vote_sends_what_the_review_showed_and_the_results_lead_with_explorer_
     app.type_into("#vote-link", "@carol/carols-post").await;
     app.wait_for_text("#vote-post-card .post-card-title", "A post by @carol")
         .await;
-    app.click("#vote-weight-presets button[data-weight='25']")
-        .await;
+    app.click(&preset("25")).await;
 
     // One of the two broadcasts fails at the provider's node.
     fake.fail_next(Endpoint::Broadcast, Failure::NodeFailure);
@@ -538,12 +385,8 @@ async fn a_vote_sends_what_the_review_showed_and_the_results_lead_with_explorer_
         .await
         .unwrap();
     assert!(failed.contains("not sent"), "{failed}");
-    let failed_user = app
-        .element("#vote-results .result-failed")
+    let failed_user = attr_of(&app, "#vote-results .result-failed", "data-username")
         .await
-        .attr("data-username")
-        .await
-        .unwrap()
         .unwrap();
     app.screenshot(&shot("desk-results.png")).await;
 
@@ -600,11 +443,8 @@ async fn a_vote_sends_what_the_review_showed_and_the_results_lead_with_explorer_
         .expect("the retry sends what the first review showed for that account");
     confirmed.remove(failed_attempt);
     confirmed.extend(again);
-    let mut received = fake.broadcasts();
-    let sort = |list: &mut Vec<Value>| list.sort_by_key(|ops| ops.to_string());
-    sort(&mut received);
-    sort(&mut confirmed);
-    assert_eq!(received, confirmed);
+    let received = sorted(fake.broadcasts());
+    assert_eq!(received, sorted(confirmed));
     assert!(
         received.iter().all(|ops| ops[0][1]["weight"] == 2500),
         "{received:?}"

@@ -9,156 +9,26 @@
 
 mod support;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use fake_hivesigner::node::{AccountState, FakeNode};
-use fake_hivesigner::{Consent, FakeConfig, FakeHivesigner, RedirectRules};
-use fantoccini::Locator;
-use serde_json::{json, Value};
-use support::app::{app_with_fake_provider, exclusive, poll_until, AppSession, UI_TIMEOUT};
-
-/// Where the walk-through keeps its pictures for review (`target/screenshots/`).
-fn shot(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target/screenshots")
-        .join(name)
-}
+use fake_hivesigner::FakeHivesigner;
+use serde_json::json;
+use support::app::{exclusive, poll_until, AppSession, UI_TIMEOUT};
+use support::window::{
+    account_id, confirm_review, loopback_app_with_node, review_is_open, sent_in_activity, shot,
+    sign_in, sorted,
+};
 
 /// A fake API node (what the fake Hivesigner broadcasts lands on it), the fake Hivesigner
 /// with the app `castapp`, and the window reading the chain from the node, with `castapp`
 /// registered and `users` signed in to it.
 async fn castapp_with(users: &[&str]) -> (Arc<FakeNode>, FakeHivesigner, AppSession) {
-    let node = Arc::new(FakeNode::start().await);
-    let config = FakeConfig {
-        redirect_rules: RedirectRules::AnyGeneration,
-        ..FakeConfig::default()
-    };
-    let (fake, app, registered) =
-        app_with_fake_provider(config, "castapp", &[("AUTHDECK_HIVE_NODES", &node.url())]).await;
-    let chain = node.clone();
-    fake.on_broadcast(Arc::new(move |operations| chain.apply(operations)));
+    let (node, fake, app, registered) = loopback_app_with_node("castapp", &[]).await;
     for user in users {
         sign_in(&app, &fake, &registered["id"], user).await;
     }
     (node, fake, app)
-}
-
-/// Signs `user` in to `app_id` through the window's command, the browser stand-in approving.
-async fn sign_in(app: &AppSession, fake: &FakeHivesigner, app_id: &Value, user: &str) {
-    fake.set_consent(Consent::AutoApprove { user: user.into() });
-    app.invoke("start_sign_in", json!({ "appId": app_id }))
-        .await
-        .unwrap();
-    poll_until(&format!("@{user} to sign in"), UI_TIMEOUT, || async {
-        let accounts = app.invoke("list_accounts", json!({})).await.unwrap();
-        accounts
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a["username"] == user)
-            .then_some(())
-    })
-    .await
-}
-
-/// The account names by id, as the dialog's `data-account-ids` writes the ids.
-async fn usernames(app: &AppSession) -> HashMap<String, String> {
-    let accounts = app.invoke("list_accounts", json!({})).await.unwrap();
-    accounts
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            (
-                a["id"].to_string(),
-                a["username"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-/// The id of the account `user`, as the page writes it.
-async fn account_id(app: &AppSession, user: &str) -> String {
-    usernames(app)
-        .await
-        .into_iter()
-        .find(|(_, name)| name == user)
-        .map(|(id, _)| id)
-        .unwrap_or_else(|| panic!("@{user} is signed in"))
-}
-
-/// The JSON text fields the review reads as JSON (`ui/review.js`).
-const JSON_TEXT_FIELDS: [&str; 2] = ["json", "json_metadata"];
-
-/// `value` with every string equal to `from` replaced by `to`, also inside the JSON text of
-/// `json` and `json_metadata` (custom_json names its account there): what another account of
-/// a review block sends, the block showing its first account's operations only. The review
-/// groups accounts only when such text is exactly what `JSON.stringify` writes, which is what
-/// `serde_json` writes here too.
-fn with_name(value: &Value, from: &str, to: &str) -> Value {
-    match value {
-        Value::String(text) if text.as_str() == from => Value::String(to.to_owned()),
-        Value::Array(items) => Value::Array(items.iter().map(|v| with_name(v, from, to)).collect()),
-        Value::Object(fields) => Value::Object(
-            fields
-                .iter()
-                .map(|(key, v)| {
-                    let inner = v
-                        .as_str()
-                        .filter(|_| JSON_TEXT_FIELDS.contains(&key.as_str()))
-                        .and_then(|text| serde_json::from_str::<Value>(text).ok());
-                    let renamed = match inner {
-                        Some(inner) => Value::String(with_name(&inner, from, to).to_string()),
-                        None => with_name(v, from, to),
-                    };
-                    (key.clone(), renamed)
-                })
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
-/// Confirms the open review dialog and returns the operations it showed, one list per account:
-/// it must show `expected_blocks` blocks (`section.review-item`), each with the exact operations
-/// of the first account in its `data-account-ids` in one `pre.operations`, which the block's
-/// other accounts send with their own name in place of the first one's.
-async fn confirm_review(app: &AppSession, expected_blocks: usize) -> Vec<Value> {
-    app.element("#review-dialog[open]").await;
-    let names = usernames(app).await;
-    let blocks = app
-        .client
-        .find_all(Locator::Css("#review-dialog section.review-item"))
-        .await
-        .unwrap();
-    assert_eq!(blocks.len(), expected_blocks);
-    let mut operations = Vec::new();
-    for block in blocks {
-        let ids = block
-            .attr("data-account-ids")
-            .await
-            .unwrap()
-            .expect("a block names the accounts it covers");
-        let shown = block
-            .find_all(Locator::Css("pre.operations"))
-            .await
-            .unwrap();
-        assert_eq!(shown.len(), 1, "one pre.operations in the block of {ids}");
-        // Behind a closed disclosure: its text as it is, not as rendered.
-        let text = shown[0]
-            .prop("textContent")
-            .await
-            .unwrap()
-            .unwrap_or_default();
-        let first_operations: Value = serde_json::from_str(&text).unwrap();
-        let mut ids = ids.split(',');
-        let first = &names[ids.next().unwrap()];
-        operations.push(first_operations.clone());
-        operations.extend(ids.map(|id| with_name(&first_operations, first, &names[id])));
-    }
-    app.click("#review-dialog [data-confirm]").await;
-    operations
 }
 
 /// Waits until the fake Hivesigner has received `count` broadcasts in all.
@@ -169,25 +39,6 @@ async fn wait_for_broadcasts(fake: &FakeHivesigner, count: usize) {
         || async { (fake.broadcasts().len() >= count).then_some(()) },
     )
     .await;
-}
-
-/// `list` sorted by its JSON text (batches send their accounts in any order).
-fn sorted(mut list: Vec<Value>) -> Vec<Value> {
-    list.sort_by_key(|ops| ops.to_string());
-    list
-}
-
-/// Whether the review dialog is open now.
-async fn review_is_open(app: &AppSession) -> bool {
-    let open = app
-        .client
-        .execute(
-            "return document.querySelector('#review-dialog').open;",
-            vec![],
-        )
-        .await
-        .unwrap();
-    open == Value::Bool(true)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -287,15 +138,7 @@ async fn follow_unfollow_mute_and_reblog_send_exactly_what_the_review_showed() {
     }
 
     // All five are in the activity log.
-    app.click("button[data-view=activity]").await;
-    app.wait_for_text("#activity-list", "reblog @carol/carols-post")
-        .await;
-    let entries = app
-        .client
-        .find_all(Locator::Css("#activity-list .activity-sent"))
-        .await
-        .unwrap();
-    assert_eq!(entries.len(), 5);
+    assert_eq!(sent_in_activity(&app, "reblog @carol/carols-post").await, 5);
     app.stop().await;
 }
 

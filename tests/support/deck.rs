@@ -1,7 +1,7 @@
-//! The core (no window) wired to real parts for integration tests: a SQLite registry file in a
-//! temporary directory, the real OS keyring under a service name of its own, a manual clock,
-//! recorded events, a fake Hivesigner over real HTTP, and a fake API node that sees what the
-//! fake Hivesigner broadcasts (the core's only node, for both chains).
+//! The core (no window) wired to real parts for integration tests: a [`Core`] (a SQLite
+//! registry file in a temporary directory, the real OS keyring under a service name of its
+//! own, a manual clock, recorded events), a fake Hivesigner over real HTTP, and a fake API node
+//! that sees what the fake Hivesigner broadcasts (the core's only node, for both chains).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,39 +10,35 @@ use authdeck::accounts::AccountId;
 use authdeck::accounts::AccountView;
 use authdeck::catalog::AppView;
 use authdeck::chain::NodeList;
-use authdeck::clock::{Clock, ManualClock, SystemClock};
 use authdeck::error::Error;
-use authdeck::events::RecordedEvents;
-use authdeck::registry::Registry;
-use authdeck::service::{Authdeck, Parts, Settings};
-use authdeck::vault::{KeyringStore, Vault};
-use tempfile::TempDir;
+use authdeck::service::Settings;
 
-use super::keyring;
+use super::core::Core;
 use fake_hivesigner::node::FakeNode;
 use fake_hivesigner::{consent, Consent, Dialect, FakeConfig, FakeHivesigner, RedirectRules};
 
 /// The client secret the fake and the app share in these tests.
 pub const SECRET: &str = "correct-horse-battery-staple";
 
-/// A core, the fake it talks to, and the handles tests turn.
+/// A core, the fake it talks to, and the handles tests turn (the core's own, its clock,
+/// events, keyring service and data directory, through [`Core`]).
 pub struct Deck {
-    /// The core under test.
-    pub core: Arc<Authdeck>,
+    /// The core and its parts.
+    pub deck: Core,
     /// The provider.
     pub fake: FakeHivesigner,
     /// The chain, as its API node shows it.
     pub node: Arc<FakeNode>,
-    /// "Now", for the core.
-    pub clock: Arc<ManualClock>,
-    /// What the core told the window.
-    pub events: Arc<RecordedEvents>,
-    /// The keyring service this deck's entries live under.
-    pub service: String,
-    /// The app's data directory (the registry file lives here).
-    pub data: TempDir,
     /// The preset that speaks the fake's dialect.
     preset: &'static str,
+}
+
+impl std::ops::Deref for Deck {
+    type Target = Core;
+
+    fn deref(&self) -> &Core {
+        &self.deck
+    }
 }
 
 /// Settings for tests: fast retries, short HTTP timeout.
@@ -72,26 +68,10 @@ impl Deck {
         fake.on_broadcast(Arc::new(move |operations| chain.apply(operations)));
         let node_url = url::Url::parse(&node.url()).unwrap();
         settings.nodes = NodeList::new(vec![node_url.clone()], vec![node_url]);
-        let data = tempfile::tempdir().unwrap();
-        let service = format!("authdeck-test-{}", rand::random::<u64>());
-        let clock = Arc::new(ManualClock::at(SystemClock.now()));
-        let events = Arc::new(RecordedEvents::default());
-        let core = Authdeck::new(Parts {
-            registry: Registry::open(&data.path().join("registry.sqlite3")).unwrap(),
-            vault: Vault::new(Arc::new(KeyringStore::new(service.clone()))),
-            clock: clock.clone(),
-            events: events.clone(),
-            settings,
-        })
-        .unwrap();
         Self {
-            core,
+            deck: Core::start(settings),
             fake,
             node,
-            clock,
-            events,
-            service,
-            data,
             preset,
         }
     }
@@ -203,21 +183,5 @@ impl Deck {
     ) -> authdeck::accounts::AccountId {
         let app = self.core.catalog().app_view(app_id).unwrap();
         self.sign_in(&app).await.unwrap().account.id
-    }
-
-    /// The keyring entries under this deck's service: `(key, secret)` pairs.
-    pub fn keyring_entries(&self) -> Vec<(String, String)> {
-        keyring::entries(&self.service)
-    }
-
-    /// The keys of this deck's keyring entries.
-    pub fn keyring_keys(&self) -> Vec<String> {
-        keyring::keys(&self.service)
-    }
-}
-
-impl Drop for Deck {
-    fn drop(&mut self) {
-        keyring::clear(&self.service);
     }
 }

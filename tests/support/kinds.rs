@@ -1,12 +1,12 @@
 //! The core (no window) wired to real parts against the two newer provider kinds: a fake
 //! OAuth 2.0 / OpenID Connect server ([`OAuthDeck`]) or a fake "apps tab" token site
-//! ([`SiteDeck`]), over real HTTP, with a SQLite registry in a temporary directory, the real
-//! OS keyring under a service name of its own, a manual clock and recorded events. Also a
+//! ([`SiteDeck`]), over real HTTP, with a [`Core`] (a SQLite registry in a temporary
+//! directory, the real OS keyring under a service name of its own, a manual clock and
+//! recorded events) and what these tests ask of it. Also a
 //! canned HTTP endpoint ([`Canned`]) that answers whatever a test tells it to, for the error
 //! answers no fake gives.
 
 use std::future::Future;
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,21 +15,16 @@ use authdeck::accounts::{AccountId, AccountView};
 use authdeck::apps::{AppId, AppInput};
 use authdeck::catalog::{AppView, RemovedAccount};
 use authdeck::chain::NodeList;
-use authdeck::clock::{Clock, ManualClock, SystemClock};
 use authdeck::error::Error;
-use authdeck::events::RecordedEvents;
-use authdeck::registry::Registry;
-use authdeck::service::{Authdeck, Parts, Settings};
+use authdeck::service::Settings;
 use authdeck::signin::SignInStarted;
-use authdeck::vault::{KeyringStore, Vault};
 use fake_hivesigner::consent;
 use fake_hivesigner::oauth2::{AuthMethod, Client, FakeOAuth2, OAuth2Config};
 use fake_hivesigner::token_site::{FakeTokenSite, TokenSiteConfig};
 use secrecy::SecretString;
 use serde_json::{json, Value};
-use tempfile::TempDir;
 
-use super::keyring;
+pub use super::core::{contains, files, Core};
 
 /// The client secret the fake OAuth 2.0 server and a confidential app share in these tests
 /// (long and distinctive, so a scan for it cannot match by chance).
@@ -51,76 +46,11 @@ pub fn test_settings() -> Settings {
     }
 }
 
-/// A core with its temporary data directory, keyring service, clock and events.
-pub struct Core {
-    /// The core under test.
-    pub core: Arc<Authdeck>,
-    /// "Now", for the core.
-    pub clock: Arc<ManualClock>,
-    /// What the core told the window.
-    pub events: Arc<RecordedEvents>,
-    /// The keyring service this core's entries live under.
-    pub service: String,
-    /// The app's data directory (the registry file lives here).
-    pub data: TempDir,
-}
-
 impl Core {
-    /// A fresh core with `settings`.
-    pub fn start(settings: Settings) -> Self {
-        let data = tempfile::tempdir().unwrap();
-        let service = format!("authdeck-test-{}", rand::random::<u64>());
-        let clock = Arc::new(ManualClock::at(SystemClock.now()));
-        let events = Arc::new(RecordedEvents::default());
-        let core = Authdeck::new(Parts {
-            registry: Registry::open(&data.path().join("registry.sqlite3")).unwrap(),
-            vault: Vault::new(Arc::new(KeyringStore::new(service.clone()))),
-            clock: clock.clone(),
-            events: events.clone(),
-            settings,
-        })
-        .unwrap();
-        Self {
-            core,
-            clock,
-            events,
-            service,
-            data,
-        }
-    }
-
-    /// Another core over the same registry file, keyring service and clock, as after a
-    /// restart of the app (this one is left as it is).
-    pub fn restarted(&self, settings: Settings) -> Arc<Authdeck> {
-        Authdeck::new(Parts {
-            registry: Registry::open(&self.data.path().join("registry.sqlite3")).unwrap(),
-            vault: Vault::new(Arc::new(KeyringStore::new(self.service.clone()))),
-            clock: self.clock.clone(),
-            events: self.events.clone(),
-            settings,
-        })
-        .unwrap()
-    }
-
-    /// "Now", as the core sees it.
-    pub fn now(&self) -> i64 {
-        self.clock.now()
-    }
-
     /// Registers an app from the form's JSON (camelCase keys, as the window sends them).
     pub async fn register_json(&self, input: Value) -> Result<AppView, Error> {
         let input: AppInput = serde_json::from_value(input).expect("a well-formed AppInput");
         self.core.catalog().register_app(input).await
-    }
-
-    /// The keyring entries under this core's service: `(key, secret)` pairs.
-    pub fn keyring_entries(&self) -> Vec<(String, String)> {
-        keyring::entries(&self.service)
-    }
-
-    /// The keys of this core's keyring entries.
-    pub fn keyring_keys(&self) -> Vec<String> {
-        keyring::keys(&self.service)
     }
 
     /// The one app secret entry (`app-secret/...`): its key and the secret.
@@ -286,12 +216,6 @@ impl Core {
     }
 }
 
-impl Drop for Core {
-    fn drop(&mut self) {
-        keyring::clear(&self.service);
-    }
-}
-
 /// What delivering a redirect gave.
 #[derive(Debug)]
 pub enum Delivered {
@@ -314,27 +238,6 @@ impl Delivered {
             other => panic!("not a deep-link delivery: {other:?}"),
         }
     }
-}
-
-/// Every file under `dir`, as `(path, bytes)`.
-pub fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            found.extend(files(&path));
-        } else {
-            found.push((path.display().to_string(), std::fs::read(&path).unwrap()));
-        }
-    }
-    found
-}
-
-/// Whether `haystack` holds the bytes of `needle`.
-pub fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle.as_bytes())
 }
 
 /// The query of `url` as pairs.

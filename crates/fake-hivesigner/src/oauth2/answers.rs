@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::{Failure, INVALID_GRANT_DESCRIPTION};
+use crate::pages::plain_page;
 
 /// An RFC 6749 5.2 error: 400 unless said otherwise, maybe with `WWW-Authenticate`.
 #[derive(Debug)]
@@ -94,6 +95,5 @@ pub(crate) fn failure(failure: Failure) -> Response {
 
 /// A plain HTML page.
 pub(crate) fn page(status: StatusCode, text: &str) -> Response {
-    let html = format!("<!doctype html><title>fake OAuth 2.0</title><p>{text}</p>");
-    (status, axum::response::Html(html)).into_response()
+    plain_page(status, "fake OAuth 2.0", &format!("<p>{text}</p>"))
 }
