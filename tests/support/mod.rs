@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod consent_page;
 pub mod deck;
 pub mod keyring;
 pub mod kinds;
+pub mod package;
