@@ -2,7 +2,11 @@
 //! `cargo run --example sandbox [-- --port N]`.
 //!
 //! Serves three fakes of `crates/fake-hivesigner` on 127.0.0.1, each with a consent page to
-//! click in the browser and a demo app registered for Authdeck's "Local sandbox" presets:
+//! click in the browser and a demo app registered for the fixed ports of Authdeck's older
+//! "Local sandbox" presets (no longer offered by the form; apps registered with them keep
+//! working). The app's own "Try it offline" (`authdeck --sandbox`, `src-tauri/sandbox.rs`) runs
+//! the same fakes inside the app on free ports, its demo apps registered: this example stays
+//! for development.
 //!
 //! - a Hivesigner (port 8787 by default, `--port N`): app `sandbox-app`, any loopback port
 //!   with the path `/callback`, and `authdeck://callback`;
@@ -131,7 +135,7 @@ fn hivesigner_instructions(fake: &FakeHivesigner, users: &[String]) -> String {
     format!(
         "1. Fake Hivesigner at {base}
 
-  preset         \"Local sandbox\" (or \"Hivesigner-compatible server\" with the base URL)
+  preset         \"Hivesigner-compatible server\" with the base URL
   client id      {CLIENT_ID}
   client secret  {CLIENT_SECRET}
   redirect URIs  http://127.0.0.1:<any port>/callback (also localhost and [::1]),
@@ -167,7 +171,7 @@ fn oauth2_instructions(fake: &FakeOAuth2) -> String {
     format!(
         "2. Fake OAuth 2.0 / OpenID Connect server, issuer {issuer}
 
-  preset         \"Local sandbox: OAuth 2.0 server\" (or \"OAuth 2.0 server\" with the issuer)
+  preset         \"OAuth 2.0 / OpenID Connect server\" with the issuer
   client id      {OAUTH2_CLIENT_ID} (a public client: no secret, PKCE S256)
   scopes         {OAUTH2_SCOPES}
   redirect URIs  {redirects} (the loopback one on any port)
@@ -200,7 +204,8 @@ fn token_site_instructions(site: &FakeTokenSite, personal_token: &str) -> String
     format!(
         "3. Fake \"apps tab\" token site at {base}
 
-  preset         \"Local sandbox: token site\" (or \"Token site\" with the base URL)
+  preset         \"Token site\" with the base URL (Authdeck chooses the app's loopback port:
+                 only apps of the older \"Local sandbox: token site\" preset use the port below)
   client id      {TOKEN_SITE_CLIENT_ID}
   redirect URI   http://127.0.0.1:{TOKEN_SITE_LOOPBACK_PORT}/callback (registered with its port:
                  the app's loopback port in Authdeck must be {TOKEN_SITE_LOOPBACK_PORT}; this site

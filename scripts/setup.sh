@@ -16,7 +16,7 @@ export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev
           dbus gnome-keyring libsecret-tools xdg-utils desktop-file-utils)
 if [ "$mode" = test ]; then
-  packages+=(xvfb xauth webkit2gtk-driver imagemagick xdotool curl)
+  packages+=(xvfb xauth webkit2gtk-driver imagemagick xdotool curl lintian rpm)
 fi
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 

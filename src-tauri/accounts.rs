@@ -113,6 +113,8 @@ pub struct AccountView {
     pub provider_kind: &'static str,
     /// Whether the account can vote and post (a Hivesigner or SteemLogin account).
     pub broadcasts: bool,
+    /// Whether it belongs to an app of the in-app sandbox (gone when the person leaves it).
+    pub sandbox: bool,
 }
 
 impl AccountView {
@@ -124,6 +126,7 @@ impl AccountView {
             provider_label: app.provider.preset().label(),
             provider_kind: app.provider.protocol().id(),
             broadcasts: app.provider.protocol().broadcasts(),
+            sandbox: app.sandbox,
         }
     }
 }

@@ -11,6 +11,10 @@ use crate::clock::UnixSeconds;
 /// The kind of an API console request's entry (the others are operation names).
 pub const API_REQUEST_KIND: &str = "api_request";
 
+/// The kind of the entry of a token handed to a script (`authdeck token`); its `operations`
+/// say who asked, never the token.
+pub const SCRIPT_TOKEN_KIND: &str = "script_token";
+
 /// An entry's id.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,

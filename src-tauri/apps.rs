@@ -215,6 +215,18 @@ impl RedirectMode {
     }
 }
 
+/// What scripts on this computer (`authdeck token`, the session bus) may do with an app's
+/// tokens: nothing until the person allows it on the app's card; when allowed, optionally only
+/// after a confirmation in the window for each token.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScriptAccess {
+    /// Scripts may ask for the tokens of the app's accounts.
+    pub allowed: bool,
+    /// Each request waits for the person's yes in the window (refused with no app running).
+    pub confirm: bool,
+}
+
 /// A registered app, as the registry keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct App {
@@ -230,6 +242,8 @@ pub struct App {
     pub redirect: RedirectMode,
     /// Whether a client secret is in the keyring.
     pub secret_set: bool,
+    /// Whether the in-app sandbox registered it (and removes it when the person leaves).
+    pub sandbox: bool,
 }
 
 impl App {

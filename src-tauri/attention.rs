@@ -361,6 +361,7 @@ mod tests {
             provider_label: "Hivesigner",
             provider_kind: "hivesigner",
             broadcasts: true,
+            sandbox: false,
         }
     }
 

@@ -458,6 +458,7 @@ mod tests {
             }),
             redirect: RedirectMode::Loopback,
             secret_set: true,
+            sandbox: false,
         }
     }
 

@@ -35,6 +35,11 @@ const COMMANDS: &[&str] = &[
     "account_standing",
     "account_authority",
     "pending_rewards",
+    "set_script_access",
+    "answer_script_request",
+    "sandbox_status",
+    "start_sandbox",
+    "leave_sandbox",
 ];
 
 fn main() {

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 
 use crate::accounts::{AccountId, AccountView};
-use crate::apps::{App, AppId, AppInput, Flow, KindContext, RedirectMode};
+use crate::apps::{App, AppId, AppInput, Flow, KindContext, RedirectMode, ScriptAccess};
 use crate::error::{field, Error, Result};
 use crate::events::AppEvent;
 use crate::oauth::discovery;
@@ -54,6 +54,10 @@ pub struct AppView {
     pub oauth2: Option<OAuth2Settings>,
     /// A token site's settings.
     pub token_site: Option<TokenSiteSettings>,
+    /// Whether the in-app sandbox registered it (and removes it when the person leaves).
+    pub sandbox: bool,
+    /// What scripts on this computer may do with its tokens (`authdeck token`).
+    pub script_access: ScriptAccess,
 }
 
 /// What removing an account did, and where to finish the job.
@@ -80,7 +84,7 @@ pub struct RemovedApp {
     pub accounts: Vec<RemovedAccount>,
 }
 
-fn app_view(app: &App, account_count: usize) -> AppView {
+fn app_view(app: &App, account_count: usize, script_access: ScriptAccess) -> AppView {
     AppView {
         id: app.id,
         preset: app.provider.preset().id(),
@@ -97,6 +101,8 @@ fn app_view(app: &App, account_count: usize) -> AppView {
         state_protected: app.provider.token_site().is_none(),
         oauth2: app.provider.oauth2().cloned(),
         token_site: app.provider.token_site().cloned(),
+        sandbox: app.sandbox,
+        script_access,
     }
 }
 
@@ -122,6 +128,16 @@ impl Catalog {
     /// Registers an app. Its secret, if given, goes to the keyring before the app is recorded
     /// (and is removed again if recording fails).
     pub async fn register_app(&self, input: AppInput) -> Result<AppView> {
+        self.register(input, false).await
+    }
+
+    /// Registers an app as [`Self::register_app`] does, marked as the in-app sandbox's
+    /// ([`crate::sandbox`]): shown as such, and removed when the person leaves the sandbox.
+    pub async fn register_sandbox_app(&self, input: AppInput) -> Result<AppView> {
+        self.register(input, true).await
+    }
+
+    async fn register(&self, input: AppInput, sandbox: bool) -> Result<AppView> {
         let context = self.kind_context(&input, None).await?;
         let valid = input.validate_registration(context)?;
         if self
@@ -138,9 +154,10 @@ impl Catalog {
         if let Some(secret) = &valid.client_secret {
             self.shared.vault.store_app_secret(&key, secret).await?;
         }
-        let id = match self.shared.registry.insert_app(
+        let id = match self.shared.registry.insert_app_marked(
             &valid,
             valid.client_secret.is_some(),
+            sandbox,
             self.shared.clock.now(),
         ) {
             Ok(id) => id,
@@ -238,6 +255,7 @@ impl Catalog {
     /// Every app.
     pub fn list_apps(&self) -> Result<Vec<AppView>> {
         let accounts = self.shared.registry.accounts()?;
+        let script_access = self.shared.registry.script_accesses()?;
         Ok(self
             .shared
             .registry
@@ -245,7 +263,8 @@ impl Catalog {
             .iter()
             .map(|app| {
                 let count = accounts.iter().filter(|a| a.app_id == app.id).count();
-                app_view(app, count)
+                let access = script_access.get(&app.id).copied().unwrap_or_default();
+                app_view(app, count, access)
             })
             .collect())
     }
@@ -270,7 +289,22 @@ impl Catalog {
     /// One app.
     pub fn app_view(&self, id: AppId) -> Result<AppView> {
         let app = self.shared.registry.app(id)?;
-        Ok(app_view(&app, self.accounts_of(id)?.len()))
+        let access = self.shared.registry.script_access(id)?;
+        Ok(app_view(&app, self.accounts_of(id)?.len(), access))
+    }
+
+    /// Sets what scripts on this computer may do with app `id`'s tokens (the card's "Let
+    /// scripts on this computer use tokens of this app" and "ask each time").
+    pub fn set_script_access(&self, id: AppId, access: ScriptAccess) -> Result<AppView> {
+        self.shared.registry.set_script_access(id, access)?;
+        tracing::info!(
+            app = id.0,
+            allowed = access.allowed,
+            confirm = access.confirm,
+            "script access changed"
+        );
+        self.shared.emit(AppEvent::AccountsChanged);
+        self.app_view(id)
     }
 
     /// One account.

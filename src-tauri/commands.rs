@@ -63,11 +63,13 @@ pub fn take_notices(notices: State<'_, Notices>) -> Vec<Notice> {
     notices.take()
 }
 
-/// The provider presets.
+/// The provider presets the registration form offers (not the fixed-port "Local sandbox"
+/// ones: the in-app sandbox registers its own apps).
 #[tauri::command]
 pub fn list_presets() -> Vec<PresetView> {
     Preset::ALL
         .into_iter()
+        .filter(|preset| preset.offered())
         .map(|preset| PresetView {
             id: preset.id(),
             label: preset.label(),
@@ -386,4 +388,46 @@ pub async fn pending_rewards(
     account_ids: Vec<AccountId>,
 ) -> Reply<Vec<crate::desk::PendingRewards>> {
     core(&state)?.desk().pending_rewards(&account_ids).await
+}
+
+/// Sets what scripts on this computer may do with an app's tokens (`authdeck token`): allowed
+/// or not, and whether each token waits for the person's yes in the window.
+#[tauri::command]
+pub fn set_script_access(
+    state: State<'_, CoreState>,
+    app_id: AppId,
+    access: crate::apps::ScriptAccess,
+) -> Reply<AppView> {
+    core(&state)?.catalog().set_script_access(app_id, access)
+}
+
+/// The person's answer to a script's token request shown in the window; `false` when the
+/// request no longer waits (it timed out, or was answered already).
+#[tauri::command]
+pub fn answer_script_request(
+    state: State<'_, CoreState>,
+    request_id: u64,
+    allow: bool,
+) -> Reply<bool> {
+    Ok(core(&state)?.scripts().answer(request_id, allow))
+}
+
+/// Whether the offline sandbox is in this build and runs, and the demo apps it registered.
+#[tauri::command]
+pub async fn sandbox_status(state: State<'_, CoreState>) -> Reply<crate::sandbox::SandboxStatus> {
+    Ok(core(&state)?.sandbox().status().await)
+}
+
+/// Starts the offline sandbox ("Try it offline"): its fakes on free loopback ports and its
+/// demo apps registered; a running one is left as it is.
+#[tauri::command]
+pub async fn start_sandbox(state: State<'_, CoreState>) -> Reply<crate::sandbox::SandboxStatus> {
+    core(&state)?.sandbox().start().await
+}
+
+/// Leaves the offline sandbox: its apps, accounts, keyring entries and activity entries are
+/// removed, and its fakes stop.
+#[tauri::command]
+pub async fn leave_sandbox(state: State<'_, CoreState>) -> Reply<crate::sandbox::LeftSandbox> {
+    core(&state)?.sandbox().leave().await
 }

@@ -501,6 +501,12 @@ pub enum Error {
         /// What the system said.
         detail: String,
     },
+    /// The offline sandbox cannot start: this build has none, or its fakes found no port.
+    #[error("The offline sandbox is not available: {reason}.")]
+    SandboxUnavailable {
+        /// Why, in words.
+        reason: String,
+    },
     /// Something that should not happen; the message says what.
     #[error("Something went wrong inside Authdeck: {0}. Please report it.")]
     Internal(String),
@@ -551,6 +557,7 @@ impl Error {
             Error::Storage { .. } => "storage",
             Error::BrowserDidNotOpen { .. } => "browser_did_not_open",
             Error::LoopbackUnavailable { .. } => "loopback_unavailable",
+            Error::SandboxUnavailable { .. } => "sandbox_unavailable",
             Error::Internal(_) => "internal",
         }
     }
@@ -700,7 +707,7 @@ mod tests {
 
     /// Every code with whether its JSON has a `field`, in the order of the variants. A new
     /// variant fails to compile in [`position`] until it is listed here and in [`one_of_each`].
-    const CODES: [(&str, bool); 42] = [
+    const CODES: [(&str, bool); 43] = [
         ("invalid_input", true),
         ("app_not_found", false),
         ("account_not_found", false),
@@ -742,6 +749,7 @@ mod tests {
         ("storage", false),
         ("browser_did_not_open", false),
         ("loopback_unavailable", false),
+        ("sandbox_unavailable", false),
         ("internal", false),
     ];
 
@@ -789,7 +797,8 @@ mod tests {
             Error::Storage { .. } => 38,
             Error::BrowserDidNotOpen { .. } => 39,
             Error::LoopbackUnavailable { .. } => 40,
-            Error::Internal(_) => 41,
+            Error::SandboxUnavailable { .. } => 41,
+            Error::Internal(_) => 42,
         }
     }
 
@@ -893,6 +902,7 @@ mod tests {
             Error::Storage { detail: text() },
             Error::BrowserDidNotOpen { detail: text() },
             Error::LoopbackUnavailable { detail: text() },
+            Error::SandboxUnavailable { reason: text() },
             Error::Internal(text()),
         ]
     }

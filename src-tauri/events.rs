@@ -22,6 +22,12 @@ pub const ACTIVITY_CHANGED: &str = "authdeck:activity-changed";
 /// The person clicked a notification about an account: the window shows that account (the
 /// accounts view, its row selected and scrolled into view); the payload is a [`ShowAccount`].
 pub const SHOW_ACCOUNT: &str = "authdeck:show-account";
+/// A script asks for a token of an app that wants a confirmation each time: the window asks
+/// the person; the payload is a [`crate::scripts::ScriptRequest`].
+pub const SCRIPT_REQUEST: &str = "authdeck:script-request";
+/// A script's request is over (answered, or timed out): the window stops asking; the payload
+/// is its request id.
+pub const SCRIPT_REQUEST_ENDED: &str = "authdeck:script-request-ended";
 
 /// Which account the window should show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -12,8 +12,11 @@ pub mod activity;
 pub mod apps;
 pub mod attention;
 pub mod broadcast;
+#[cfg(target_os = "linux")]
+pub mod bus;
 pub mod catalog;
 pub mod chain;
+pub mod cli;
 pub mod clock;
 mod commands;
 pub mod compose;
@@ -24,6 +27,7 @@ pub mod error;
 pub mod events;
 pub mod hive;
 pub mod images;
+pub mod locks;
 pub mod logging;
 pub mod markdown;
 pub mod navigation;
@@ -32,6 +36,8 @@ pub mod oauth;
 pub mod provider;
 pub mod redact;
 pub mod registry;
+pub mod sandbox;
+pub mod scripts;
 pub mod service;
 pub mod settings;
 pub mod shared;
@@ -88,8 +94,12 @@ pub fn configure<R: Runtime>(
     let builder = match integration {
         // Registered first, so a second instance exits before any other plugin starts.
         Integration::Desktop => {
-            builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-                show_main_window(app)
+            builder.plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+                show_main_window(app);
+                // `authdeck --sandbox` while Authdeck runs: the sandbox starts in this one.
+                if sandbox::requested(&args) {
+                    start_sandbox_from_launch(app);
+                }
             }))
         }
         Integration::Headless => builder,
@@ -139,6 +149,11 @@ pub fn configure<R: Runtime>(
             commands::account_standing,
             commands::account_authority,
             commands::pending_rewards,
+            commands::set_script_access,
+            commands::answer_script_request,
+            commands::sandbox_status,
+            commands::start_sandbox,
+            commands::leave_sandbox,
         ])
         .setup(move |app| {
             if integration == Integration::Desktop {
@@ -155,6 +170,10 @@ pub fn configure<R: Runtime>(
             app.manage(CoreState(core));
             start_attention(app.handle(), integration);
             route_deep_links(app.handle());
+            start_script_bus(app.handle(), integration);
+            if integration == Integration::Desktop && sandbox::requested(std::env::args()) {
+                start_sandbox_from_launch(app.handle());
+            }
             Ok(())
         })
 }
@@ -208,12 +227,17 @@ fn start_core<R: Runtime>(
     })?;
     if integration == Integration::Desktop {
         let (catalog, refresher) = (core.catalog().clone(), core.tokens().clone());
+        let sandbox = core.sandbox().clone();
         tauri::async_runtime::spawn(async move {
             // Entries move to their current names before anything reads them.
             match catalog.migrate_keyring_entries().await {
                 Ok(0) => {}
                 Ok(moved) => tracing::info!(moved, "keyring entries moved to their new names"),
                 Err(err) => tracing::warn!("keyring entries could not be moved yet: {err}"),
+            }
+            // A sandbox the last run did not leave: its fakes are gone with that run.
+            if let Err(err) = sandbox.forget_leftovers().await {
+                tracing::warn!("the last run's sandbox could not be forgotten yet: {err}");
             }
             refresher.run_refresher().await
         });
@@ -245,7 +269,11 @@ impl<R: Runtime> EventSink for WindowEvents<R> {
 pub fn run() {
     let app = configure(tauri::Builder::default(), Integration::Desktop).build(context());
     match app {
-        Ok(app) => app.run(|_, _| {}),
+        Ok(app) => app.run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                leave_sandbox_at_exit(app);
+            }
+        }),
         Err(err) => {
             eprintln!("Authdeck could not start: {err}");
             std::process::exit(1);
@@ -304,6 +332,98 @@ pub fn receive_link<R: Runtime>(app: &AppHandle<R>, raw: &str) {
             Err(err) => notify(&app, Level::Warning, err.message()),
         }
     });
+}
+
+/// `--sandbox` on a command line (this launch's, or a second launch's that the single-instance
+/// plugin handed over): starts the offline sandbox ([`sandbox`]) and tells the window how it
+/// went.
+fn start_sandbox_from_launch<R: Runtime>(app: &AppHandle<R>) {
+    let core = match app.try_state::<CoreState>().map(|state| state.0.clone()) {
+        Some(Ok(core)) => core,
+        Some(Err(err)) => return notify(app, Level::Warning, err.message()),
+        None => return,
+    };
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        match core.sandbox().start().await {
+            Ok(_) => notify(
+                &app,
+                Level::Info,
+                "The offline sandbox runs: its demo apps are registered. Press Add account, choose one and approve in your browser (as alice, for example).".into(),
+            ),
+            Err(err) => notify(&app, Level::Warning, err.message()),
+        }
+    });
+}
+
+/// When the app quits while the sandbox runs, the sandbox is left (its fakes end with the
+/// process, so nothing of it would work again); whatever a crash leaves is forgotten at the
+/// next start ([`sandbox::Sandbox::forget_leftovers`]).
+fn leave_sandbox_at_exit<R: Runtime>(app: &AppHandle<R>) {
+    let Some(Ok(core)) = app.try_state::<CoreState>().map(|state| state.0.clone()) else {
+        return;
+    };
+    tauri::async_runtime::block_on(async move {
+        if !core.sandbox().status().await.running {
+            return;
+        }
+        let leaving = core.sandbox().leave();
+        match tokio::time::timeout(std::time::Duration::from_secs(5), leaving).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => tracing::warn!("the sandbox could not be left at exit: {err}"),
+            Err(_) => tracing::warn!("leaving the sandbox at exit took too long"),
+        }
+    });
+}
+
+/// Keeps the session bus interface for scripts ([`bus`]) served while the app runs.
+#[cfg(target_os = "linux")]
+struct ScriptBus(#[allow(dead_code)] bus::BusService);
+
+/// Serves scripts' token requests on the session bus (`authdeck token` asks there), on the
+/// desktop on Linux; a request that needs the person's yes asks in the window.
+fn start_script_bus<R: Runtime>(app: &AppHandle<R>, integration: Integration) {
+    #[cfg(target_os = "linux")]
+    if integration == Integration::Desktop {
+        let Some(Ok(core)) = app.try_state::<CoreState>().map(|state| state.0.clone()) else {
+            return;
+        };
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            let prompter = Arc::new(WindowPrompter(app.clone()));
+            match bus::serve(core.scripts().clone(), prompter).await {
+                Ok(served) => {
+                    tracing::info!(
+                        name = bus::BUS_NAME,
+                        "scripts can ask for tokens on the session bus"
+                    );
+                    app.manage(ScriptBus(served));
+                }
+                Err(err) => tracing::warn!("scripts cannot ask this app for tokens: {err}"),
+            }
+        });
+    }
+    let _ = (app, integration);
+}
+
+/// Asks the person in the window about a script's token request ([`scripts::Prompter`]).
+#[cfg(target_os = "linux")]
+struct WindowPrompter<R: Runtime>(AppHandle<R>);
+
+#[cfg(target_os = "linux")]
+impl<R: Runtime> scripts::Prompter for WindowPrompter<R> {
+    fn ask(&self, request: &scripts::ScriptRequest) {
+        show_main_window(&self.0);
+        if let Err(err) = self.0.emit(events::SCRIPT_REQUEST, request) {
+            tracing::warn!("could not ask the window about a script's request: {err}");
+        }
+    }
+
+    fn withdraw(&self, request_id: u64) {
+        if let Err(err) = self.0.emit(events::SCRIPT_REQUEST_ENDED, request_id) {
+            tracing::warn!("could not tell the window a script's request is over: {err}");
+        }
+    }
 }
 
 /// Queues a notice for the window and tells it to look.

@@ -22,7 +22,8 @@ pub enum Preset {
     HivesignerCompatible,
     /// A Steemconnect v2-compatible server (a self-hosted SteemLogin) at a base URL.
     SteemconnectCompatible,
-    /// The offline sandbox (`cargo run --example sandbox`) at `http://127.0.0.1:8787`.
+    /// The offline sandbox of `cargo run --example sandbox` at `http://127.0.0.1:8787`. No
+    /// longer offered (see [`Preset::offered`]); apps registered with it keep working.
     LocalSandbox,
     /// A standard OAuth 2.0 / OpenID Connect server, named by its issuer URL.
     OAuth2Server,
@@ -96,6 +97,16 @@ impl Preset {
         Preset::LocalOAuth2Sandbox,
         Preset::LocalTokenSiteSandbox,
     ];
+
+    /// Whether the registration form offers this preset. The fixed-port "Local sandbox"
+    /// presets are not offered: the in-app sandbox ([`crate::sandbox`]) registers its own apps
+    /// on the ports it chose. Apps registered with them by older versions keep working.
+    pub fn offered(self) -> bool {
+        !matches!(
+            self,
+            Preset::LocalSandbox | Preset::LocalOAuth2Sandbox | Preset::LocalTokenSiteSandbox
+        )
+    }
 
     /// The stable name stored in the registry and used over IPC.
     pub fn id(self) -> &'static str {

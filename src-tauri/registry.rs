@@ -1,14 +1,15 @@
 //! The registry: apps, accounts (never their secrets) and the activity log in SQLite, with
 //! versioned migrations and one transaction per change. Ids are never reused.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use crate::accounts::{Account, AccountId, AccountView, Health, NewAccount};
 use crate::activity::{ActivityEntry, ActivityFilter, ActivityId, Outcome, Sender};
-use crate::apps::{App, AppId, AppScopes, Flow, ValidApp};
+use crate::apps::{App, AppId, AppScopes, Flow, ScriptAccess, ValidApp};
 use crate::clock::UnixSeconds;
 use crate::error::{field, Error, Result};
 use crate::provider::{Preset, Provider};
@@ -147,18 +148,32 @@ const MIGRATIONS: &[&str] = &[
                          (SELECT COALESCE(MAX(id), 0) FROM accounts)));
     DROP TABLE kept_sequence;
 "#,
+    // Apps the in-app sandbox registered (src-tauri/sandbox.rs): removed with everything of
+    // theirs when the person leaves the sandbox, or at the next start when the app quit first.
+    r#"
+    ALTER TABLE apps ADD COLUMN sandbox INTEGER NOT NULL DEFAULT 0;
+"#,
+    // Scripts on this computer (`authdeck token`) may use an app's tokens only once the person
+    // allows it on the app's card, and then, if asked for, only after a confirmation in the
+    // window each time.
+    r#"
+    ALTER TABLE apps ADD COLUMN script_access  INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE apps ADD COLUMN script_confirm INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// The SQLite registry. Calls are short and serialised by a mutex.
 pub struct Registry {
     conn: Mutex<Connection>,
+    /// The folder of the registry file (`None` in memory): the app's data folder.
+    dir: Option<PathBuf>,
 }
 
 const ACTIVITY_COLUMNS: &str = "id, at, account_id, username, app_client_id, kind, summary, \
                                 operations, transaction_id, error_code, error_message, error_raw, \
                                 provider, status, evidence, resolved_by";
 const APP_COLUMNS: &str =
-    "id, preset, base_url, client_id, scopes, redirect_mode, secret_set, settings";
+    "id, preset, base_url, client_id, scopes, redirect_mode, secret_set, settings, sandbox";
 const ACCOUNT_COLUMNS: &str = "id, app_id, username, scopes, flow, issued_at, expires_at, \
                                health, health_detail, added_at";
 
@@ -170,15 +185,19 @@ impl Registry {
                 detail: format!("cannot create {}: {err}", parent.display()),
             })?;
         }
-        Self::prepare(Connection::open(path)?)
+        let dir = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        Self::prepare(Connection::open(path)?, Some(dir))
     }
 
     /// A registry that lives in memory (tests).
     pub fn in_memory() -> Result<Self> {
-        Self::prepare(Connection::open_in_memory()?)
+        Self::prepare(Connection::open_in_memory()?, None)
     }
 
-    fn prepare(mut conn: Connection) -> Result<Self> {
+    fn prepare(mut conn: Connection, dir: Option<PathBuf>) -> Result<Self> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
@@ -186,6 +205,7 @@ impl Registry {
         conn.pragma_update(None, "foreign_keys", true)?;
         Ok(Self {
             conn: Mutex::new(conn),
+            dir,
         })
     }
 
@@ -212,10 +232,21 @@ impl Registry {
 
     /// Records a new app; `secret_set` says whether its secret is already in the keyring.
     pub fn insert_app(&self, app: &ValidApp, secret_set: bool, now: UnixSeconds) -> Result<AppId> {
+        self.insert_app_marked(app, secret_set, false, now)
+    }
+
+    /// Records a new app, marked as the sandbox's when `sandbox` is set.
+    pub fn insert_app_marked(
+        &self,
+        app: &ValidApp,
+        secret_set: bool,
+        sandbox: bool,
+        now: UnixSeconds,
+    ) -> Result<AppId> {
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO apps (preset, base_url, client_id, scopes, redirect_mode, secret_set, created_at, updated_at, settings)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+                "INSERT INTO apps (preset, base_url, client_id, scopes, redirect_mode, secret_set, created_at, updated_at, settings, sandbox)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)",
                 params![
                     app.provider.preset().id(),
                     app.provider.base_url(),
@@ -224,7 +255,8 @@ impl Registry {
                     app.redirect.id(),
                     secret_set,
                     now,
-                    app.provider.settings_json()
+                    app.provider.settings_json(),
+                    sandbox
                 ],
             )
             .map_err(|err| unique_violation(err, || Error::AppExists { client_id: app.client_id.clone() }))?;
@@ -255,6 +287,52 @@ impl Registry {
             let changed = tx.execute(
                 "UPDATE apps SET secret_set = ?2 WHERE id = ?1",
                 params![id.0, secret_set],
+            )?;
+            found(changed, Error::AppNotFound)
+        })
+    }
+
+    /// The folder the registry file is in (the app's data folder); `None` for one in memory.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// What scripts may do with the tokens of app `id`.
+    pub fn script_access(&self, id: AppId) -> Result<ScriptAccess> {
+        self.conn()
+            .query_row(
+                "SELECT script_access, script_confirm FROM apps WHERE id = ?1",
+                [id.0],
+                script_access_from_row,
+            )
+            .optional()?
+            .ok_or(Error::AppNotFound)
+    }
+
+    /// What scripts may do with the tokens of every app.
+    pub fn script_accesses(&self) -> Result<HashMap<AppId, ScriptAccess>> {
+        let conn = self.conn();
+        let mut statement = conn.prepare("SELECT id, script_access, script_confirm FROM apps")?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((
+                    AppId(row.get(0)?),
+                    ScriptAccess {
+                        allowed: row.get(1)?,
+                        confirm: row.get(2)?,
+                    },
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Sets what scripts may do with the tokens of app `id`.
+    pub fn set_script_access(&self, id: AppId, access: ScriptAccess) -> Result<()> {
+        self.write(|tx| {
+            let changed = tx.execute(
+                "UPDATE apps SET script_access = ?2, script_confirm = ?3 WHERE id = ?1",
+                params![id.0, access.allowed, access.confirm],
             )?;
             found(changed, Error::AppNotFound)
         })
@@ -408,6 +486,18 @@ impl Registry {
                 tx.execute("DELETE FROM accounts WHERE id = ?1", [id.0])?,
                 Error::AccountNotFound,
             )
+        })
+    }
+
+    /// Removes every activity log entry of the accounts `ids` (the sandbox's, when the person
+    /// leaves it; ids are never reused, so no other account's entries go); returns how many.
+    pub fn delete_activity_of(&self, ids: &[AccountId]) -> Result<usize> {
+        self.write(|tx| {
+            let mut removed = 0;
+            for id in ids {
+                removed += tx.execute("DELETE FROM activity WHERE account_id = ?1", [id.0])?;
+            }
+            Ok(removed)
         })
     }
 }
@@ -644,6 +734,13 @@ fn corrupt(what: &str) -> rusqlite::Error {
     rusqlite::Error::InvalidColumnType(0, what.to_owned(), rusqlite::types::Type::Text)
 }
 
+fn script_access_from_row(row: &Row<'_>) -> rusqlite::Result<ScriptAccess> {
+    Ok(ScriptAccess {
+        allowed: row.get(0)?,
+        confirm: row.get(1)?,
+    })
+}
+
 fn app_from_row(row: &Row<'_>) -> rusqlite::Result<App> {
     let preset: String = row.get(1)?;
     let base_url: String = row.get(2)?;
@@ -662,6 +759,7 @@ fn app_from_row(row: &Row<'_>) -> rusqlite::Result<App> {
         redirect: crate::apps::RedirectMode::from_id(&redirect)
             .ok_or_else(|| corrupt("redirect_mode"))?,
         secret_set: row.get(6)?,
+        sandbox: row.get(8)?,
     })
 }
 
@@ -1022,5 +1120,35 @@ mod tests {
         );
         let app = registry.insert_app(&valid("myapp"), false, 12).unwrap();
         assert_eq!(app, AppId(2));
+    }
+
+    #[test]
+    fn script_access_is_off_until_allowed_and_kept_per_app() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("registry.sqlite3");
+        let registry = Registry::open(&path).unwrap();
+        assert_eq!(registry.dir(), Some(dir.path()));
+        assert_eq!(Registry::in_memory().unwrap().dir(), None);
+        let first = registry.insert_app(&valid("myapp"), true, 1).unwrap();
+        let second = registry.insert_app(&valid("other"), true, 1).unwrap();
+        assert_eq!(
+            registry.script_access(first).unwrap(),
+            ScriptAccess::default(),
+            "off by default"
+        );
+        let allowed = ScriptAccess {
+            allowed: true,
+            confirm: true,
+        };
+        registry.set_script_access(first, allowed).unwrap();
+        drop(registry);
+        let registry = Registry::open(&path).unwrap();
+        let all = registry.script_accesses().unwrap();
+        assert_eq!(all[&first], allowed);
+        assert_eq!(all[&second], ScriptAccess::default());
+        assert_eq!(
+            registry.set_script_access(AppId(99), allowed).unwrap_err(),
+            Error::AppNotFound
+        );
     }
 }

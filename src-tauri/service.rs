@@ -1,8 +1,9 @@
 //! The core of Authdeck: assembles the services once from [`Parts`] and hands them out
-//! ([`Catalog`], [`SignIns`], [`Tokens`], [`Drafts`], [`Broadcaster`], [`Console`], [`Desk`]); it holds
-//! no logic of its own. The services are told what they share ([`crate::shared::Shared`]) and
-//! which other service they use (Tokens for sign-ins, the catalog, the broadcaster and the
-//! console; the broadcaster for drafts), never the core.
+//! ([`Catalog`], [`SignIns`], [`Tokens`], [`Drafts`], [`Broadcaster`], [`Console`], [`Desk`],
+//! [`Sandbox`], [`ScriptTokens`]); it holds no logic of its own. The services are told what
+//! they share ([`crate::shared::Shared`]) and which other service they use (Tokens for
+//! sign-ins, the catalog, the broadcaster, the console and scripts; the broadcaster for drafts;
+//! the catalog for the sandbox), never the core.
 
 use std::sync::Arc;
 
@@ -18,6 +19,8 @@ use crate::events::EventSink;
 use crate::oauth::token::TokenClient;
 use crate::provider::Chain;
 use crate::registry::Registry;
+use crate::sandbox::Sandbox;
+use crate::scripts::ScriptTokens;
 pub use crate::settings::{Settings, REFRESH_INTERVAL_VAR, SIGN_IN_TIMEOUT_VAR};
 use crate::shared::Shared;
 use crate::signin::SignIns;
@@ -48,6 +51,8 @@ pub struct Authdeck {
     broadcaster: Arc<Broadcaster>,
     console: Arc<Console>,
     desk: Arc<Desk>,
+    sandbox: Arc<Sandbox>,
+    scripts: Arc<ScriptTokens>,
 }
 
 impl Authdeck {
@@ -70,6 +75,7 @@ impl Authdeck {
         };
         let nodes = |chain| ChainClient::new(chain, &shared.settings.nodes, chain::DEFAULT_TIMEOUT);
         let tokens = Arc::new(Tokens::new(shared.clone()));
+        let catalog = Arc::new(Catalog::new(shared.clone(), tokens.clone()));
         let broadcaster = Arc::new(Broadcaster::new(
             shared.clone(),
             tokens.clone(),
@@ -82,7 +88,9 @@ impl Authdeck {
                 shared.clone(),
                 [nodes(Chain::Hive)?, nodes(Chain::Steem)?],
             )),
-            catalog: Arc::new(Catalog::new(shared.clone(), tokens.clone())),
+            sandbox: Arc::new(Sandbox::new(shared.clone(), catalog.clone())),
+            scripts: Arc::new(ScriptTokens::new(shared.clone(), tokens.clone())),
+            catalog,
             sign_ins: Arc::new(SignIns::new(shared, tokens.clone())),
             tokens,
             broadcaster,
@@ -123,5 +131,15 @@ impl Authdeck {
     /// chain.
     pub fn desk(&self) -> &Arc<Desk> {
         &self.desk
+    }
+
+    /// The offline sandbox: its fakes in this process, its demo apps, and leaving it.
+    pub fn sandbox(&self) -> &Arc<Sandbox> {
+        &self.sandbox
+    }
+
+    /// Tokens for scripts on this computer (`authdeck token`, the session bus).
+    pub fn scripts(&self) -> &Arc<ScriptTokens> {
+        &self.scripts
     }
 }

@@ -2,11 +2,12 @@
 //!
 //! It refreshes a token that is within its margin of expiry, once per account however many
 //! callers ask at the same moment (each account has one async lock; whoever holds it refreshes,
-//! the others then find the fresh token), writes the new tokens to the keyring before anyone
-//! uses them, and moves the account's health: refreshing, fresh, needs sign-in (the provider
-//! refused the grant, or an implicit sign-in ran out), provider unreachable (no answer),
-//! provider error (it answered, but not with tokens). The background refresher runs the same
-//! path for accounts nearing expiry.
+//! the others then find the fresh token; across processes, such as `authdeck token` with no app
+//! running, a lock file per account does the same, see [`crate::locks`]), writes the new
+//! tokens to the keyring before anyone uses them, and moves the account's health: refreshing,
+//! fresh, needs sign-in (the provider refused the grant, or an implicit sign-in ran out),
+//! provider unreachable (no answer), provider error (it answered, but not with tokens). The
+//! background refresher runs the same path for accounts nearing expiry.
 //!
 //! A failed refresh is shared: the callers waiting behind it get its failure instead of each
 //! asking again, and for a while after it (a back-off that doubles, from
@@ -26,6 +27,7 @@ use crate::apps::{App, Flow};
 use crate::clock::UnixSeconds;
 use crate::error::{Error, Result};
 use crate::events::AppEvent;
+use crate::locks::{self, RefreshLocks};
 use crate::oauth::token::{CallError, TokenGrant};
 use crate::provider::Protocol;
 use crate::shared::Shared;
@@ -128,6 +130,9 @@ struct Sessions {
 pub struct Tokens {
     shared: Shared,
     sessions: Sessions,
+    /// The refresh locks shared with other Authdeck processes (`authdeck token`), in the
+    /// registry's folder; none for a registry in memory.
+    locks: Option<RefreshLocks>,
 }
 
 impl Sessions {
@@ -183,9 +188,14 @@ fn ran_out_reason(app: &App) -> &'static str {
 impl Tokens {
     /// The token service over `shared`.
     pub fn new(shared: Shared) -> Self {
+        let locks = shared
+            .registry
+            .dir()
+            .map(|dir| RefreshLocks::new(dir.join(locks::LOCK_DIR)));
         Self {
             shared,
             sessions: Sessions::default(),
+            locks,
         }
     }
 
@@ -283,17 +293,36 @@ impl Tokens {
     async fn token(&self, id: AccountId, force: bool) -> Result<SecretString> {
         let slot = self.sessions.slot(id);
         let mut state = slot.lock().await;
-        let account = self.shared.registry.account(id)?;
+        let mut account = self.shared.registry.account(id)?;
         let app = self.shared.registry.app(account.app_id)?;
         let key = vault::account_key(&app.provider, &app.client_id, &account.username);
         if state.secrets.is_none() {
             state.secrets = self.shared.vault.account(&key).await?;
         }
+        let now = self.shared.clock.now();
+        let margin = self.shared.settings.refresh_margin.as_secs() as i64;
+        // A refresh may come next: it happens under the account's lock shared with the other
+        // Authdeck processes, and only after reading the keyring and the registry again under
+        // it (another process may have refreshed while this one waited).
+        let _refresh_lock = match (&self.locks, &state.secrets) {
+            (Some(locks), Some(cached))
+                if force || due_for_refresh(cached.issued_at, cached.expires_at, now, margin) =>
+            {
+                let held = locks.acquire(id).await?;
+                state.secrets = self.shared.vault.account(&key).await?;
+                account = self.shared.registry.account(id)?;
+                Some(held)
+            }
+            _ => None,
+        };
+        let now = if _refresh_lock.is_some() {
+            self.shared.clock.now()
+        } else {
+            now
+        };
         let Some(current) = state.secrets.clone() else {
             return Err(self.needs_sign_in(&account, "no tokens are stored for it"));
         };
-        let now = self.shared.clock.now();
-        let margin = self.shared.settings.refresh_margin.as_secs() as i64;
         if !force && !due_for_refresh(current.issued_at, current.expires_at, now, margin) {
             return Ok(current.access_token);
         }

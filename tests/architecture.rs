@@ -130,7 +130,9 @@ fn top(module: &str) -> &str {
 fn the_forbidden_arrows_do_not_exist() {
     let arrows = arrows();
     assert!(arrows.len() > 20, "the sources were found: {arrows:?}");
-    let shell = ["lib", "commands", "main", "build"];
+    // `cli` is the command-line front end (`authdeck status`, `authdeck token`): like the
+    // window's shell it assembles the core, but it names no Tauri (see below).
+    let shell = ["lib", "commands", "main", "build", "cli"];
     let services = ["signin", "catalog", "compose", "broadcast"];
     let mut broken = Vec::new();
     for (from, named) in &arrows {

@@ -141,10 +141,14 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
     const row = template.cloneNode(true);
     row.classList.add(`health-${health.key}`);
     row.dataset.id = account.id;
-    row.dataset.search = `${account.username} ${account.appClientId} ${account.providerLabel}`.toLowerCase();
+    row.dataset.search = `${account.username} ${account.appClientId} ${account.providerLabel}${account.sandbox ? " sandbox" : ""}`.toLowerCase();
     row.querySelector(".account-name").textContent = `@${account.username}`;
     row.dataset.kind = account.providerKind ?? "";
     row.querySelector(".account-app").textContent = `${appName(account.providerKind, account.appClientId)} · ${account.providerLabel}`;
+    if (account.sandbox) {
+      row.classList.add("is-sandbox");
+      row.querySelector(".cell-account").append(h("span", { class: "sandbox-tag", title: "An account of the offline sandbox: it goes when you leave the sandbox" }, "sandbox"));
+    }
     row.querySelector(".cell-scopes").textContent = scopesText(account.scopes, account.providerKind);
     const expiry = row.querySelector(".cell-expiry");
     const known = account.expiresAt !== null && account.expiresAt !== undefined;
@@ -186,6 +190,7 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
       account.health,
       account.healthDetail,
       account.broadcasts,
+      account.sandbox,
     ]);
 
   const render = () => {

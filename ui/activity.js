@@ -9,6 +9,8 @@ import { reviewAndSend } from "./review.js";
 
 /** The kind of an API console request's entry (`activity::API_REQUEST_KIND`). */
 const API_REQUEST = "api_request";
+/** The kind of a token handed to a script (`activity::SCRIPT_TOKEN_KIND`). */
+const SCRIPT_TOKEN = "script_token";
 
 /** Starts the activity view in `root`; returns `{ reload, setAccounts(accounts) }`. */
 export async function startActivityView(root, { notify }) {
@@ -20,6 +22,7 @@ export async function startActivityView(root, { notify }) {
   const results = root.querySelector("#activity-results");
 
   const badgeOf = (entry) => {
+    if (entry.kind === SCRIPT_TOKEN) return ["badge-fresh", "Token to a script"];
     if (entry.resolvedBy !== null) return ["badge-fresh", "Resolved"];
     switch (entry.outcome.status) {
       case "sent":
@@ -35,6 +38,13 @@ export async function startActivityView(root, { notify }) {
 
   const detailsOf = (entry) => {
     const outcome = entry.outcome;
+    if (entry.kind === SCRIPT_TOKEN) {
+      return h(
+        "p",
+        { class: "activity-detail muted" },
+        "A script on this computer got this account's access token through authdeck token (the token is neither shown nor kept here). To stop it, untick scripts on the app's card in Apps.",
+      );
+    }
     if (entry.kind === API_REQUEST) {
       // A console request: no transaction, no chain, and re-run only from the Requests view.
       const words = outcome.status === "sent" ? "" : outcome.message;
@@ -103,7 +113,7 @@ export async function startActivityView(root, { notify }) {
       h(
         "details",
         {},
-        h("summary", {}, entry.kind === API_REQUEST ? "Request" : "Operations"),
+        h("summary", {}, entry.kind === API_REQUEST ? "Request" : entry.kind === SCRIPT_TOKEN ? "Who asked" : "Operations"),
         h("pre", { class: "operations" }, entry.operations),
       ),
     );

@@ -6,6 +6,7 @@
 import { EVENTS, invoke, listen, messageOf } from "./tauri.js";
 import { clearFieldErrors, confirmDialog, copyText, h, showFieldErrors } from "./dom.js";
 import { appName, clientAuthLabel, isSignerKind, kindLabel, removalWords } from "./format.js";
+import { scriptAccessControls } from "./scripts.js";
 
 /** What a token site's card says about its sign-ins, which no `state` can protect. */
 const STATE_NOTE =
@@ -115,10 +116,18 @@ export async function startAppsView(root, { signIn, notify }) {
       row("Client secret", h("span", { class: "secret-state" }, secretState));
     }
     row("Accounts", String(app.accountCount));
+    row("Scripts", scriptAccessControls(app, notify));
     return h(
       "li",
-      { class: "app-card", dataset: { id: app.id, clientId: app.clientId, kind: app.kind ?? "" } },
-      h("h3", {}, name),
+      { class: `app-card${app.sandbox ? " is-sandbox" : ""}`, dataset: { id: app.id, clientId: app.clientId, kind: app.kind ?? "" } },
+      h(
+        "h3",
+        {},
+        name,
+        app.sandbox
+          ? h("span", { class: "sandbox-tag", title: "A demo app of the offline sandbox: it goes when you leave the sandbox" }, "sandbox")
+          : null,
+      ),
       h("dl", {}, details),
       app.stateProtected === false ? h("p", { class: "card-note state-note" }, STATE_NOTE) : null,
       h(
@@ -462,6 +471,11 @@ function setUpForm(presets, notify) {
     submit.textContent = app ? "Save" : "Register";
     preset.disabled = Boolean(app);
     clientId.readOnly = Boolean(app);
+    for (const legacy of preset.querySelectorAll("option[data-legacy]")) legacy.remove();
+    if (app && !presets.some((p) => p.id === app.preset)) {
+      // Registered with a preset no longer offered (an older "Local sandbox" one): shown as it is.
+      preset.append(h("option", { value: app.preset, "data-legacy": true }, app.providerLabel));
+    }
     if (app) {
       preset.value = app.preset;
       baseUrl.value = app.baseUrl;

@@ -9,6 +9,8 @@ import { startPostView } from "./post.js";
 import { startActionsView } from "./actions.js";
 import { startActivityView } from "./activity.js";
 import { startRequestsView } from "./requests.js";
+import { startScriptRequests } from "./scripts.js";
+import { startSandbox } from "./sandbox.js";
 
 const views = {
   accounts: document.getElementById("accounts-view"),
@@ -70,6 +72,8 @@ async function start() {
   }
   document.getElementById("add-account").addEventListener("click", signIn.choose);
   document.getElementById("register-app").addEventListener("click", appsView.openRegister);
+  await startScriptRequests({ notify });
+  await startSandbox({ notify, onStarted: () => showView("accounts") });
   document.body.dataset.ready = "true";
 }
 

@@ -224,7 +224,9 @@ export async function startSignIn({ apps, onCompleted, registerApp }) {
   const openDialog = ({ appId = null, focusToken = false } = {}) => {
     const list = apps();
     choice.replaceChildren(
-      ...list.map((app) => h("option", { value: app.id }, `${appName(app.kind, app.clientId)} (${app.providerLabel})`)),
+      ...list.map((app) =>
+        h("option", { value: app.id }, `${appName(app.kind, app.clientId)} (${app.providerLabel}${app.sandbox ? ", sandbox" : ""})`),
+      ),
     );
     if (appId !== null && list.some((app) => app.id === appId)) choice.value = String(appId);
     token.value = "";

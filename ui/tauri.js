@@ -8,6 +8,8 @@ export const EVENTS = Object.freeze({
   noticesChanged: "authdeck:notices-changed",
   batch: "authdeck:batch",
   activityChanged: "authdeck:activity-changed",
+  scriptRequest: "authdeck:script-request",
+  scriptRequestEnded: "authdeck:script-request-ended",
 });
 
 /** Calls a command of the app; rejects with its `{code, message[, field]}` error. */

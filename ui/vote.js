@@ -382,7 +382,13 @@ export function startVoteView(root) {
     const row = h(
       "div",
       { class: "account-choice", dataset: { accountId: String(account.id), username: account.username } },
-      h("label", { class: "choice-name" }, box, ` @${account.username} `, h("span", { class: "muted" }, `(@${account.appClientId})`)),
+      h(
+        "label",
+        { class: "choice-name" },
+        box,
+        ` @${account.username} `,
+        h("span", { class: "muted" }, `(@${account.appClientId}${account.sandbox ? ", sandbox" : ""})`),
+      ),
       h("span", { class: "choice-details", id: detailsId }),
     );
     return row;

@@ -174,6 +174,27 @@ impl AppSession {
         extra: HashMap<String, String>,
         prepare: impl FnOnce(&Path),
     ) -> Self {
+        Self::start_with_args(extra, &[], prepare).await
+    }
+
+    /// Like [`Self::start_prepared`], with `args` on the app's command line (as in
+    /// `authdeck --sandbox`).
+    pub async fn start_with_args(
+        extra: HashMap<String, String>,
+        args: &[&str],
+        prepare: impl FnOnce(&Path),
+    ) -> Self {
+        Self::start_binary(Path::new(APP_BINARY), extra, args, prepare).await
+    }
+
+    /// Like [`Self::start_with_args`], with the app at `binary` (an installed copy, as in
+    /// `tests/package_install.rs`) instead of this build's [`APP_BINARY`].
+    pub async fn start_binary(
+        binary: &Path,
+        extra: HashMap<String, String>,
+        args: &[&str],
+        prepare: impl FnOnce(&Path),
+    ) -> Self {
         require_environment();
         let home = tempfile::tempdir().expect("a temporary directory for the app's data");
         let mut env = isolated_dirs(home.path());
@@ -200,7 +221,7 @@ impl AppSession {
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": APP_BINARY }),
+            serde_json::json!({ "application": binary, "args": args }),
         );
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let mut builder = ClientBuilder::new(connector);

@@ -2,8 +2,10 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod consent_page;
 pub mod core;
 pub mod deck;
 pub mod keyring;
 pub mod kinds;
+pub mod package;
 pub mod window;
