@@ -43,14 +43,16 @@ pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 
 const HELP: &str = "\
-Authdeck keeps app authorizations (Hivesigner, SteemLogin, OAuth 2.0) in your keyring.
+Authdeck keeps app authorizations (Hivesigner, SteemLogin, OAuth 2.0 servers, token sites)
+with their tokens in your keyring.
 
 Usage:
   authdeck                      open the window
+  authdeck --sandbox            open the window with the offline sandbox running
   authdeck status [--json]      list every account and whether it needs attention
   authdeck token <account> [--app APP] [--provider PROVIDER]
                                 print a fresh access token for a script
-  authdeck help [status|token]  this help, or a command's
+  authdeck help [status|token]  this help, or a command's help
 ";
 
 const HELP_STATUS: &str = "\
