@@ -562,22 +562,9 @@ fn health_words(health: Health) -> &'static str {
 
 /// "2026-05-08 12:00 UTC".
 pub fn utc_words(at: UnixSeconds) -> String {
-    let days = at.div_euclid(86_400);
-    let seconds = at.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        seconds / 3_600,
-        seconds % 3_600 / 60
+    chrono::DateTime::from_timestamp(at, 0).map_or_else(
+        || format!("{at} (Unix seconds)"),
+        |time| time.format("%Y-%m-%d %H:%M UTC").to_string(),
     )
 }
 

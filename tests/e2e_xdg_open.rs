@@ -11,25 +11,10 @@
 mod support;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
 use authdeck::deep_link::{HANDLER_FILE, SCHEME_MIME_TYPE};
 use support::app::{exclusive, poll_until, AppSession, LastSeen, UI_TIMEOUT};
-
-/// A sign-in answer Authdeck never asked for: the window refuses it and says why.
-const BOGUS_ANSWER: &str = "authdeck://callback?code=c0de&state=bogus";
-
-/// The start of the warning the window shows for [`BOGUS_ANSWER`].
-const REFUSED: &str = "Authdeck did not start this sign-in";
-
-/// Variables by which `xdg-open` detects a desktop: removed, so it runs in its generic mode.
-const DESKTOP_DETECTION: [&str; 5] = [
-    "XDG_CURRENT_DESKTOP",
-    "DESKTOP_SESSION",
-    "GNOME_DESKTOP_SESSION_ID",
-    "KDE_FULL_SESSION",
-    "MATE_DESKTOP_SESSION_ID",
-];
+use support::openers::{assert_succeeded, opener, refused_answer_arrives, BOGUS_ANSWER};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a display and drivers: run scripts/test.sh"]
@@ -49,7 +34,7 @@ async fn generic_xdg_open_and_gio_open_reach_the_running_window_through_the_hand
     assert!(exec.ends_with(" %u"), "{exec}");
 
     // Generic mode: without a desktop, xdg-open reads the entry and runs its Exec itself.
-    let opened = opener(&app, "xdg-open", &[BOGUS_ANSWER])
+    let opened = opener(app.env(), "xdg-open", &[BOGUS_ANSWER])
         .env("XDG_UTILS_DEBUG_LEVEL", "2")
         // No browser to fall back on: a link that misses the handler fails loudly.
         .env_remove("BROWSER")
@@ -60,24 +45,13 @@ async fn generic_xdg_open_and_gio_open_reach_the_running_window_through_the_hand
     assert_succeeded("xdg-open", &opened);
     refused_answer_arrives(&app).await;
 
-    let opened = opener(&app, "gio", &["open", BOGUS_ANSWER])
+    let opened = opener(app.env(), "gio", &["open", BOGUS_ANSWER])
         .output()
         .expect("gio runs (package libglib2.0-bin)");
     assert_succeeded("gio open", &opened);
     refused_answer_arrives(&app).await;
 
     app.stop().await;
-}
-
-/// A command run in the app's session (its XDG directories, D-Bus and display) as a desktop
-/// without GNOME or KDE would run it.
-fn opener(app: &AppSession, program: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(program);
-    command.args(args).envs(app.env());
-    for name in DESKTOP_DETECTION {
-        command.env_remove(name);
-    }
-    command
 }
 
 /// Waits until the app has written its handler entry and made it the default opener of
@@ -87,9 +61,13 @@ async fn wait_for_registration(app: &AppSession) -> String {
     let last = LastSeen::default();
     let what = format!("{} as the default of {SCHEME_MIME_TYPE}", path.display());
     poll_until(&what, UI_TIMEOUT, || async {
-        let default = opener(app, "xdg-mime", &["query", "default", SCHEME_MIME_TYPE])
-            .output()
-            .expect("xdg-mime runs (package xdg-utils)");
+        let default = opener(
+            app.env(),
+            "xdg-mime",
+            &["query", "default", SCHEME_MIME_TYPE],
+        )
+        .output()
+        .expect("xdg-mime runs (package xdg-utils)");
         let default = String::from_utf8_lossy(&default.stdout);
         if let (Ok(entry), HANDLER_FILE) = (std::fs::read_to_string(&path), default.trim()) {
             return Some(entry);
@@ -98,22 +76,4 @@ async fn wait_for_registration(app: &AppSession) -> String {
         None
     })
     .await
-}
-
-fn assert_succeeded(what: &str, output: &Output) {
-    assert!(
-        output.status.success(),
-        "{what} exited with {}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// Waits for the window's warning about [`BOGUS_ANSWER`], then dismisses it, so the next
-/// opener's link must bring a new one.
-async fn refused_answer_arrives(app: &AppSession) {
-    app.wait_for_text(".notice-warning .notice-text", REFUSED)
-        .await;
-    app.click(".notice-warning .notice-dismiss").await;
-    app.wait_until_gone(".notice-text", REFUSED).await;
 }

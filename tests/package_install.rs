@@ -17,22 +17,8 @@ use std::time::{Duration, Instant};
 
 use authdeck::deep_link::{HANDLER_FILE, SCHEME_MIME_TYPE};
 use support::app::{exclusive, AppSession};
+use support::openers::{assert_succeeded, opener, refused_answer_arrives, BOGUS_ANSWER};
 use support::package::{built_deb, run_ok, ScratchRoot, DESKTOP_ENTRY, PACKAGED_FILES};
-
-/// A sign-in answer Authdeck never asked for: the window refuses it and says why.
-const BOGUS_ANSWER: &str = "authdeck://callback?code=c0de&state=bogus";
-
-/// The start of the warning the window shows for [`BOGUS_ANSWER`].
-const REFUSED: &str = "Authdeck did not start this sign-in";
-
-/// Variables by which `xdg-open` detects a desktop: removed, so it runs in its generic mode.
-const DESKTOP_DETECTION: [&str; 5] = [
-    "XDG_CURRENT_DESKTOP",
-    "DESKTOP_SESSION",
-    "GNOME_DESKTOP_SESSION_ID",
-    "KDE_FULL_SESSION",
-    "MATE_DESKTOP_SESSION_ID",
-];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the release .deb and a display: run scripts/test.sh"]
@@ -189,16 +175,6 @@ fn user_dirs(home: &Path) -> HashMap<String, String> {
         .collect()
 }
 
-/// A command run with `env` as a desktop without GNOME or KDE would run it.
-fn opener(env: &HashMap<String, String>, program: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(program);
-    command.args(args).envs(env);
-    for name in DESKTOP_DETECTION {
-        command.env_remove(name);
-    }
-    command
-}
-
 /// Runs `command` to its end, killing it after 20 s (a command line that opened a window
 /// instead of answering would never end).
 fn run_briefly(command: &mut Command) -> Output {
@@ -220,15 +196,6 @@ fn run_briefly(command: &mut Command) -> Output {
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
-}
-
-fn assert_succeeded(what: &str, output: &Output) {
-    assert!(
-        output.status.success(),
-        "{what} exited with {}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 /// Files under `dir` whose name or text mentions `needle` (case-insensitively), skipping the
@@ -258,13 +225,4 @@ fn files_mentioning(dir: &Path, needle: &str) -> Vec<String> {
         }
     }
     found
-}
-
-/// Waits for the window's warning about [`BOGUS_ANSWER`], then dismisses it, so the next
-/// opener's link must bring a new one.
-async fn refused_answer_arrives(app: &AppSession) {
-    app.wait_for_text(".notice-warning .notice-text", REFUSED)
-        .await;
-    app.click(".notice-warning .notice-dismiss").await;
-    app.wait_until_gone(".notice-text", REFUSED).await;
 }

@@ -461,33 +461,10 @@ const LAST_STAMP_SECOND: i64 = 253_402_300_799;
 /// `now_unix` as `yyyymmddthhmmss000z` in UTC, clamped to years 1970 to 9999.
 fn utc_stamp(now_unix: i64) -> String {
     let seconds = now_unix.clamp(0, LAST_STAMP_SECOND);
-    let (year, month, day) = civil_from_days(seconds / 86_400);
-    let time = seconds % 86_400;
-    format!(
-        "{year:04}{month:02}{day:02}t{:02}{:02}{:02}000z",
-        time / 3600,
-        time % 3600 / 60,
-        time % 60
-    )
-}
-
-/// The proleptic Gregorian date `days` (>= 0) after 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    chrono::DateTime::from_timestamp(seconds, 0)
+        .unwrap_or_default()
+        .format("%Y%m%dt%H%M%S000z")
+        .to_string()
 }
 
 #[cfg(test)]

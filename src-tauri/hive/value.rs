@@ -233,42 +233,9 @@ pub fn vote_value(
 /// `cashout_time`), is -1.
 pub fn parse_chain_time(text: &str) -> Option<i64> {
     let text = text.trim().trim_end_matches('Z');
-    let text = text.split('.').next()?;
-    let (date, time) = text.split_once('T')?;
-    let numbers = |part: &str, sep: char| -> Option<Vec<i64>> {
-        part.split(sep)
-            .map(|piece| {
-                if piece.is_empty() || !piece.bytes().all(|byte| byte.is_ascii_digit()) {
-                    return None;
-                }
-                piece.parse().ok()
-            })
-            .collect()
-    };
-    let (date, time) = (numbers(date, '-')?, numbers(time, ':')?);
-    let ([year, month, day], [hour, minute, second]) = (date.as_slice(), time.as_slice()) else {
-        return None;
-    };
-    let fits = (1..=12).contains(month)
-        && (1..=31).contains(day)
-        && *hour < 24
-        && *minute < 60
-        && *second < 61;
-    if !fits {
-        return None;
-    }
-    Some(days_from_civil(*year, *month, *day) * 86_400 + hour * 3600 + minute * 60 + second)
-}
-
-/// Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_index = (month + 9) % 12;
-    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
+    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|time| time.and_utc().timestamp())
 }
 
 #[cfg(test)]

@@ -7,5 +7,6 @@ pub mod core;
 pub mod deck;
 pub mod keyring;
 pub mod kinds;
+pub mod openers;
 pub mod package;
 pub mod window;
