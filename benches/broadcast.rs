@@ -1,97 +1,75 @@
 //! Broadcast benchmark, with a report (not a pass/fail test): `cargo bench --bench broadcast`.
 //!
 //! 1. A vote from 100 accounts through Authdeck (draft, validation, fresh tokens, broadcast,
-//!    activity log) against the fake Hivesigner, compared with 100 bare HTTP POSTs of the same
-//!    operations at the same concurrency, in the same run.
-//! 2. The local cost of one broadcast: validation, token lookup (from the session cache, as
+//!    activity log) against the fake Hivesigner answering at once, compared with 100 bare HTTP
+//!    POSTs of the same operations in the same run, at the concurrency Authdeck reached (the
+//!    most requests the fake saw in flight during Authdeck's batch); for reference also at 4
+//!    (the old fixed concurrency) and at the pacer's initial limit.
+//! 2. The same vote with the provider answering every request in 100 ms, compared with ONE
+//!    bare POST against the same delayed fake (one round trip): what the batch's concurrency
+//!    buys.
+//! 3. The local cost of one broadcast: validation, token lookup (from the session cache, as
 //!    after the first use), and the activity log write (SQLite).
 //!
+//! Rows 1 and 2 are published with `benches/support/report.rs` (`target/bench/rows/broadcast.tsv`).
 //! The secret store is the in-memory one, so the run needs no keyring; the keyring is read
 //! once per account and then served from the session cache, so it does not weigh on the
 //! figures. Medians of several rounds are reported.
+
+#[path = "support/report.rs"]
+mod report;
+#[path = "support/seed.rs"]
+mod seed;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use authdeck::accounts::AccountId;
 use authdeck::activity::{ActivityEntry, ActivityId, Outcome, Sender};
-use authdeck::broadcast::BATCH_CONCURRENCY;
 use authdeck::clock::SystemClock;
 use authdeck::compose::VoteRequest;
-use authdeck::events::RecordedEvents;
 use authdeck::hive::ops::{Operation, Vote};
 use authdeck::hive::validate;
+use authdeck::pacing;
 use authdeck::provider::Chain;
 use authdeck::registry::Registry;
-use authdeck::service::{Authdeck, Parts, Settings};
-use authdeck::vault::{MemoryStore, Vault};
-use fake_hivesigner::{consent, Consent, FakeConfig, FakeHivesigner, RedirectRules};
+use authdeck::service::Authdeck;
+use fake_hivesigner::{FakeConfig, FakeHivesigner, RedirectRules};
+use report::{median, ms, Row};
 use secrecy::ExposeSecret;
 use serde_json::json;
 
 const ACCOUNTS: usize = 100;
 const ROUNDS: usize = 7;
+const DELAYED_ROUNDS: usize = 5;
+const ANSWER_DELAY: Duration = Duration::from_millis(100);
 const LOCAL_ITERATIONS: usize = 2_000;
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
+/// A core with [`ACCOUNTS`] voters signed in.
 async fn signed_in_core(
     fake: &FakeHivesigner,
     data: &std::path::Path,
 ) -> (Arc<Authdeck>, Vec<AccountId>) {
-    fake.register_app("benchapp", "bench-secret", &["authdeck://callback"]);
-    let core = Authdeck::new(Parts {
-        registry: Registry::open(&data.join("registry.sqlite3")).unwrap(),
-        vault: Vault::new(Arc::new(MemoryStore::default())),
-        clock: Arc::new(SystemClock),
-        events: Arc::new(RecordedEvents::default()),
-        settings: Settings::default(),
-    })
-    .unwrap();
-    let app = core
-        .catalog()
-        .register_app(
-            serde_json::from_value(json!({
-                "preset": "hivesigner_compatible",
-                "baseUrl": fake.base_url(),
-                "clientId": "benchapp",
-                "scopes": ["posting", "offline"],
-                "redirectMode": "custom_scheme",
-                "clientSecret": "bench-secret",
-            }))
-            .unwrap(),
-        )
-        .await
-        .unwrap();
-    let mut ids = Vec::new();
-    for index in 0..ACCOUNTS {
-        fake.set_consent(Consent::AutoApprove {
-            user: format!("voter{index:03}"),
-        });
-        let started = core.sign_ins().start_sign_in(app.id, None).await.unwrap();
-        let redirect = consent(&started.authorize_url).await.unwrap();
-        ids.push(
-            core.sign_ins()
-                .complete_sign_in(&redirect)
-                .await
-                .unwrap()
-                .account
-                .id,
-        );
-    }
-    (core, ids)
+    let users = (0..ACCOUNTS).map(|index| format!("voter{index:03}"));
+    let (core, accounts) = seed::signed_in_core(fake, data, Arc::new(SystemClock), users).await;
+    (core, accounts.into_iter().map(|(id, _)| id).collect())
 }
 
-async fn vote_through_authdeck(core: &Arc<Authdeck>, ids: &[AccountId], round: usize) -> Duration {
+/// One vote from every account through Authdeck; how long it took and the most requests the
+/// fake saw in flight meanwhile.
+async fn vote_through_authdeck(
+    core: &Arc<Authdeck>,
+    fake: &FakeHivesigner,
+    ids: &[AccountId],
+    permlink: &str,
+) -> (Duration, usize) {
+    fake.reset_pacing_record();
     let started = Instant::now();
     let draft = core
         .drafts()
         .prepare_vote(&VoteRequest {
             account_ids: ids.to_vec(),
-            link: format!("@author/post-{round}"),
+            link: format!("@author/{permlink}"),
             weight: 10_000,
         })
         .unwrap();
@@ -105,28 +83,63 @@ async fn vote_through_authdeck(core: &Arc<Authdeck>, ids: &[AccountId], round: u
         e.entry.as_ref().map(|e| &e.outcome),
         Some(Outcome::Sent { .. })
     )));
-    elapsed
+    (elapsed, fake.max_in_flight())
 }
 
-async fn bare_posts(base_url: &str, tokens: &[(String, String)], round: usize) -> Duration {
+async fn bare_posts(
+    base_url: &str,
+    tokens: &[(String, String)],
+    permlink: &str,
+    concurrency: usize,
+) -> Duration {
     let http = reqwest::Client::new();
-    let permits = Arc::new(tokio::sync::Semaphore::new(BATCH_CONCURRENCY));
+    let permits = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
     let url = format!("{base_url}/api/broadcast");
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for (username, token) in tokens.iter().cloned() {
         let (http, permits, url) = (http.clone(), permits.clone(), url.clone());
+        let permlink = permlink.to_owned();
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
             let body = json!({ "operations": [["vote", {
-                "voter": username, "author": "author", "permlink": format!("post-{round}"), "weight": 10000
+                "voter": username, "author": "author", "permlink": permlink, "weight": 10000
             }]]});
-            let answer = http.post(&url).header("Authorization", token).json(&body).send().await.unwrap();
+            let answer = http
+                .post(&url)
+                .header("Authorization", token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
             assert!(answer.status().is_success());
             answer.bytes().await.unwrap();
         });
     }
     while tasks.join_next().await.is_some() {}
+    started.elapsed()
+}
+
+/// One bare POST of one vote: a single round trip to the (delayed) fake.
+async fn one_round_trip(
+    http: &reqwest::Client,
+    base_url: &str,
+    token: &(String, String),
+    permlink: &str,
+) -> Duration {
+    let body = json!({ "operations": [["vote", {
+        "voter": token.0, "author": "author", "permlink": permlink, "weight": 10000
+    }]]});
+    let started = Instant::now();
+    let answer = http
+        .post(format!("{base_url}/api/broadcast"))
+        .header("Authorization", &token.1)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success());
+    answer.bytes().await.unwrap();
     started.elapsed()
 }
 
@@ -143,7 +156,7 @@ async fn local_overhead(
         sender: Sender {
             account_id: Some(id),
             username: "voter000".into(),
-            app_client_id: "benchapp".into(),
+            app_client_id: seed::CLIENT_ID.into(),
             provider: "http://127.0.0.1".into(),
         },
         kind: "vote".into(),
@@ -190,16 +203,60 @@ async fn main() {
         tokens.push((format!("voter{index:03}"), token.expose_secret().to_owned()));
     }
 
+    // 1. Answering at once: Authdeck's batch, then bare POSTs at the concurrency it reached.
     let mut through_authdeck = Vec::new();
     let mut bare = Vec::new();
+    let mut peaks = Vec::new();
     for round in 0..ROUNDS {
-        through_authdeck.push(vote_through_authdeck(&core, &ids, round).await);
-        bare.push(bare_posts(&fake.base_url(), &tokens, round).await);
+        let (ours, peak) =
+            vote_through_authdeck(&core, &fake, &ids, &format!("post-{round}")).await;
+        through_authdeck.push(ours);
+        peaks.push(peak);
+        bare.push(bare_posts(&fake.base_url(), &tokens, &format!("bare-{round}"), peak).await);
     }
+    peaks.sort_unstable();
+    let peak = peaks[peaks.len() / 2];
     let (ours, theirs) = (median(through_authdeck), median(bare));
+    // For reference: the same POSTs at the old fixed concurrency and at the pacer's start.
+    let mut reference = Vec::new();
+    for concurrency in [4, pacing::INITIAL_LIMIT] {
+        let mut samples = Vec::new();
+        for round in 0..ROUNDS {
+            let permlink = format!("ref-{concurrency}-{round}");
+            samples.push(bare_posts(&fake.base_url(), &tokens, &permlink, concurrency).await);
+        }
+        reference.push((concurrency, median(samples)));
+    }
+
+    // 2. Answering in 100 ms: Authdeck's batch against one bare round trip.
+    fake.set_answer_delay(ANSWER_DELAY);
+    let http = reqwest::Client::new();
+    let mut delayed = Vec::new();
+    let mut delayed_peaks = Vec::new();
+    let mut round_trips = Vec::new();
+    for round in 0..DELAYED_ROUNDS {
+        let (batch, peak) =
+            vote_through_authdeck(&core, &fake, &ids, &format!("slow-{round}")).await;
+        delayed.push(batch);
+        delayed_peaks.push(peak);
+        round_trips.push(
+            one_round_trip(
+                &http,
+                &fake.base_url(),
+                &tokens[0],
+                &format!("single-{round}"),
+            )
+            .await,
+        );
+    }
+    fake.set_answer_delay(Duration::ZERO);
+    delayed_peaks.sort_unstable();
+    let delayed_peak = delayed_peaks[delayed_peaks.len() / 2];
+    let (delayed, round_trip) = (median(delayed), median(round_trips));
+
     let [validation, token, log] = local_overhead(&core, ids[0], data.path()).await;
 
-    println!("broadcast benchmark ({ACCOUNTS} accounts, concurrency {BATCH_CONCURRENCY}, median of {ROUNDS} rounds)");
+    println!("broadcast benchmark ({ACCOUNTS} accounts, Authdeck reached {peak} in flight, median of {ROUNDS} rounds)");
     println!(
         "  vote from {ACCOUNTS} accounts through Authdeck: {:>9.1} ms",
         ms(ours)
@@ -209,6 +266,19 @@ async fn main() {
         ms(theirs)
     );
     println!("  ratio: {:.2}", ours.as_secs_f64() / theirs.as_secs_f64());
+    for (concurrency, took) in &reference {
+        println!(
+            "  (the same bare POSTs {concurrency} at a time: {:.1} ms, ratio {:.2})",
+            ms(*took),
+            ours.as_secs_f64() / took.as_secs_f64()
+        );
+    }
+    println!(
+        "  provider answering in {} ms: the vote {:.1} ms ({delayed_peak} in flight at most), one bare round trip {:.1} ms",
+        ANSWER_DELAY.as_millis(),
+        ms(delayed),
+        ms(round_trip)
+    );
     println!("local overhead of one broadcast (median of {LOCAL_ITERATIONS}):");
     println!("  validation        {:>8.1} µs", us(validation));
     println!("  token lookup      {:>8.1} µs", us(token));
@@ -217,10 +287,25 @@ async fn main() {
         "  total             {:>8.1} µs",
         us(validation + token + log)
     );
-}
-
-fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1_000.0
+    report::publish(
+        "broadcast",
+        &[
+            Row::durations(
+                "100 votes vs 100 bare POSTs (loopback fake, no delay)",
+                ours,
+                theirs,
+                &format!("100 bare POSTs, {peak} at once as Authdeck"),
+                "<= 1.3x",
+            ),
+            Row::durations(
+                "100-account vote, provider answering in 100 ms",
+                delayed,
+                round_trip,
+                "one bare POST round trip",
+                "<= 3x the round trip",
+            ),
+        ],
+    );
 }
 
 fn us(duration: Duration) -> f64 {

@@ -3,17 +3,21 @@
 //! recorded in the activity log as sent, failed, or unknown ("may have been sent": the answer
 //! was lost).
 //!
-//! Exactly once: a broadcast is never retried on its own, and before operations go out again
-//! while an earlier attempt with the same operations is unknown, the chain is asked whether
-//! that attempt went through (then it is marked sent, with the evidence, and nothing is sent).
-//! From the right account: every account the operations name must be the one whose token
-//! signs them.
+//! Exactly once: a broadcast is never retried on its own, except after a 429 (the provider's
+//! edge refused it before doing anything: it is tried again once the `Retry-After` pause is
+//! over, and only the last attempt is logged); a 5xx or a lost answer is logged as it came,
+//! never resent. Before operations go out again while an earlier attempt with the same
+//! operations is unknown, the chain is asked whether that attempt went through (then it is
+//! marked sent, with the evidence, and nothing is sent). From the right account: every
+//! account the operations name must be the one whose token signs them.
+//!
+//! A batch is paced by `pacing`: its concurrency adapts to the provider's answers.
 
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::accounts::{Account, AccountId};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::activity::{ActivityEntry, ActivityFilter, ActivityId, Outcome, SendResult, Sender};
@@ -21,16 +25,14 @@ use crate::apps::App;
 use crate::chain::ChainClient;
 use crate::chain::OnChain;
 use crate::error::{Error, Result};
-use crate::events::{AppEvent, BatchProgress};
+use crate::events::{AppEvent, BatchPause, BatchProgress};
 use crate::hive::signers;
 use crate::oauth::token::{self, CallError};
+use crate::pacing::{self, Limiter, Pacer, Pause, Permit, Signal};
 use crate::provider::Chain;
 use crate::redact::redact;
 use crate::shared::Shared;
 use crate::tokens::{ProviderSeen, Tokens};
-
-/// How many accounts of a batch broadcast at the same time.
-pub const BATCH_CONCURRENCY: usize = 4;
 
 /// How long after a lost answer its transaction may still reach the chain: Hivesigner signs
 /// with a 60-second expiration; the rest is room for block time and clock differences.
@@ -55,6 +57,22 @@ impl Outgoing {
     pub fn operations_text(&self) -> String {
         Value::Array(self.operations.clone()).to_string()
     }
+}
+
+/// One try at the provider: the outcome to log, what it says about the account's token and
+/// provider, and about the provider's load.
+struct Attempt {
+    outcome: Outcome,
+    seen: Option<ProviderSeen>,
+    signal: Signal,
+}
+
+/// Where a batch reports a pause: its ids, and how far it has come.
+struct BatchPauses {
+    batch_id: u64,
+    draft_id: Option<u64>,
+    total: usize,
+    done: Arc<AtomicUsize>,
 }
 
 #[derive(Deserialize)]
@@ -131,6 +149,23 @@ impl Broadcaster {
     /// operations. `Err` when nothing went out: the operations name another account, the
     /// chain could not be asked, or the account or the log is missing.
     pub async fn send(&self, id: AccountId, outgoing: Outgoing) -> Result<ActivityEntry> {
+        let pacer = Pacer::new(Limiter::default());
+        let permit = pacer.start().await;
+        self.send_paced(id, outgoing, &pacer, permit, None).await
+    }
+
+    /// [`Self::send`] in a batch paced by `pacer`, holding `permit` (its slot for the first
+    /// attempt); a 429 pauses the batch and the broadcast is tried again when the pause is
+    /// over (at most [`pacing::RATE_LIMITED_ATTEMPTS`] times), and each pause it starts is
+    /// reported to `pauses`.
+    async fn send_paced(
+        &self,
+        id: AccountId,
+        outgoing: Outgoing,
+        pacer: &Arc<Pacer>,
+        mut permit: Permit,
+        pauses: Option<&BatchPauses>,
+    ) -> Result<ActivityEntry> {
         let account = self.shared.registry.account(id)?;
         let app = self.shared.registry.app(account.app_id)?;
         check_signer(&account.username, &outgoing.operations)?;
@@ -141,9 +176,23 @@ impl Broadcaster {
                 return Ok(found);
             }
         }
-        let (outcome, seen) = self
-            .broadcast_as(id, &app, &account.username, &outgoing)
-            .await;
+        let mut attempts = 1;
+        let Attempt { outcome, seen, .. } = loop {
+            let attempt = self
+                .broadcast_as(id, &app, &account.username, &outgoing)
+                .await;
+            let pause = permit.finish(attempt.signal);
+            if !matches!(attempt.signal, Signal::RateLimited(_))
+                || attempts >= pacing::RATE_LIMITED_ATTEMPTS
+            {
+                break attempt;
+            }
+            if let Some(pause) = pause {
+                self.report_pause(id, &pause, pauses);
+            }
+            attempts += 1;
+            permit = pacer.start().await;
+        };
         if let Some(seen) = seen {
             self.tokens.record_provider_answer(id, seen).await;
         }
@@ -204,8 +253,11 @@ impl Broadcaster {
         }
     }
 
-    /// Broadcasts each account's operations, [`BATCH_CONCURRENCY`] accounts at a time; one
-    /// account's failure does not stop the others. Reports each finished account as a
+    /// Broadcasts each account's operations, as many at a time as the provider keeps up with
+    /// (`pacing`: from [`pacing::INITIAL_LIMIT`], up to [`pacing::MAX_LIMIT`], halved on a
+    /// 429, a 5xx or a lost answer); one account's failure does not stop the others. A 429
+    /// pauses new starts for its `Retry-After` (at most [`pacing::MAX_PAUSE`]), reported as
+    /// a [`BatchPause`] event. Reports each finished account as a
     /// [`BatchProgress`] event, and returns the results in the order of `items`.
     pub async fn send_batch(
         self: &Arc<Self>,
@@ -223,14 +275,23 @@ impl Broadcaster {
     ) -> Vec<SendResult> {
         let batch_id = NEXT_BATCH.fetch_add(1, Ordering::Relaxed);
         let total = items.len();
-        let permits = Arc::new(tokio::sync::Semaphore::new(BATCH_CONCURRENCY));
-        let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let pacer = Pacer::new(Limiter::default());
+        let pauses = Arc::new(BatchPauses {
+            batch_id,
+            draft_id,
+            total,
+            done: Arc::new(AtomicUsize::new(0)),
+        });
         let mut tasks = tokio::task::JoinSet::new();
         for (index, (id, outgoing)) in items.into_iter().enumerate() {
-            let (core, permits, done) = (self.clone(), permits.clone(), done.clone());
+            // Items start in order, each once the pacer has room for it.
+            let permit = pacer.start().await;
+            let (core, pacer, pauses) = (self.clone(), pacer.clone(), pauses.clone());
             tasks.spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                let (entry, error) = match core.send(id, outgoing).await {
+                let sent = core
+                    .send_paced(id, outgoing, &pacer, permit, Some(&pauses))
+                    .await;
+                let (entry, error) = match sent {
                     Ok(entry) => (Some(entry), None),
                     Err(err) => (None, Some(err)),
                 };
@@ -242,7 +303,7 @@ impl Broadcaster {
                 core.shared.emit(AppEvent::Batch(Box::new(BatchProgress {
                     batch_id,
                     draft_id,
-                    done: done.fetch_add(1, Ordering::SeqCst) + 1,
+                    done: pauses.done.fetch_add(1, Ordering::SeqCst) + 1,
                     total,
                     result: result.clone(),
                 })));
@@ -256,22 +317,53 @@ impl Broadcaster {
                 Err(err) => tracing::error!("a broadcast task stopped: {err}"),
             }
         }
+        tracing::debug!(
+            batch = batch_id,
+            total,
+            peak = pacer.peak(),
+            limit = pacer.limit(),
+            "batch over"
+        );
         results.into_iter().flatten().collect()
     }
 
+    /// Logs a pause a 429 started and tells the window, when in a batch.
+    fn report_pause(&self, id: AccountId, pause: &Pause, pauses: Option<&BatchPauses>) {
+        let seconds = pause.wait.as_secs_f64().ceil() as u64;
+        tracing::warn!(
+            account = id.0,
+            seconds,
+            capped = pause.capped,
+            "the provider limits the rate: pausing the batch"
+        );
+        let Some(batch) = pauses else {
+            return;
+        };
+        self.shared.emit(AppEvent::BatchPaused(BatchPause {
+            batch_id: batch.batch_id,
+            draft_id: batch.draft_id,
+            done: batch.done.load(Ordering::SeqCst),
+            total: batch.total,
+            seconds,
+            asked_seconds: pause.asked.map(|asked| asked.as_secs()),
+            capped: pause.capped,
+        }));
+    }
+
     /// The outcome of one broadcast: sent, refused, or unknown when the request went out and
-    /// its answer was lost or unreadable; and what it says about the account's token and
-    /// provider (`None` when the provider was not asked, or its answer says nothing of them).
+    /// its answer was lost or unreadable; what it says about the account's token and provider
+    /// (`None` when the provider was not asked, or its answer says nothing of them); and what
+    /// it says about the provider's load.
     async fn broadcast_as(
         &self,
         id: AccountId,
         app: &App,
         username: &str,
         outgoing: &Outgoing,
-    ) -> (Outcome, Option<ProviderSeen>) {
+    ) -> Attempt {
         let token = match self.tokens.access_token(id).await {
             Ok(token) => token,
-            Err(err) => return (failed(err, String::new()), None),
+            Err(err) => return attempt(failed(err, String::new()), None, Signal::Neutral),
         };
 
         let unreachable = |reason: &str| {
@@ -288,16 +380,19 @@ impl Broadcaster {
         {
             Ok(answer) => answer,
             Err(CallError::AnswerLost(reason)) => {
-                return (
-                    maybe_sent(app, &reason, String::new()),
-                    unreachable(&reason),
-                )
+                let outcome = maybe_sent(app, &reason, String::new());
+                return attempt(outcome, unreachable(&reason), Signal::Overloaded);
             }
-            Err(err) => return refused(err, app, username),
+            Err(err) => {
+                let (outcome, seen) = refused(err, app, username);
+                return attempt(outcome, seen, Signal::Neutral);
+            }
         };
-        let succeeded = answer.status.is_success();
+        let status = answer.status;
+        let retry_after = pacing::retry_after(&answer.headers, self.shared.clock.now());
+        let signal = |from_chain| pacing::signal_for(status.as_u16(), retry_after, from_chain);
         match token::decode::<BroadcastAnswer>(answer) {
-            Ok(answer) => (
+            Ok(answer) => attempt(
                 Outcome::Sent {
                     transaction_id: answer
                         .result
@@ -305,13 +400,30 @@ impl Broadcaster {
                         .unwrap_or_else(|| "(no transaction id reported)".to_owned()),
                 },
                 Some(ProviderSeen::Accepted),
+                signal(false),
             ),
             // A success whose body cannot be read: it was most likely broadcast.
-            Err(CallError::BadResponse(reason)) if succeeded => {
-                (maybe_sent(app, &reason, reason.clone()), None)
+            Err(CallError::BadResponse(reason)) if status.is_success() => attempt(
+                maybe_sent(app, &reason, reason.clone()),
+                None,
+                signal(false),
+            ),
+            Err(err) => {
+                let signal = signal(from_the_chain(&err));
+                let (outcome, seen) = refused(err, app, username);
+                // A 429 was refused before anything was done: it says nothing of the token.
+                let seen = seen.filter(|_| status != reqwest::StatusCode::TOO_MANY_REQUESTS);
+                attempt(outcome, seen, signal)
             }
-            Err(err) => refused(err, app, username),
         }
+    }
+}
+
+fn attempt(outcome: Outcome, seen: Option<ProviderSeen>, signal: Signal) -> Attempt {
+    Attempt {
+        outcome,
+        seen,
+        signal,
     }
 }
 

@@ -40,6 +40,7 @@ const COMMANDS: &[&str] = &[
     "sandbox_status",
     "start_sandbox",
     "leave_sandbox",
+    "page_painted",
 ];
 
 fn main() {

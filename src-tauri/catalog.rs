@@ -20,6 +20,11 @@ use crate::shared::Shared;
 use crate::tokens::Tokens;
 use crate::vault;
 
+/// The registry's `meta` key recording which keyring entry names this data folder uses.
+const KEYRING_LAYOUT: &str = "keyring_layout";
+/// Entries named by base URL, app and account (`account/<base URL>/<app>/<account>`).
+const CURRENT_KEYRING_LAYOUT: &str = "by-base-url";
+
 /// A registered app, for the window.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -334,8 +339,9 @@ impl Catalog {
     /// Moves keyring entries from their old names (by provider host, shared by apps on one host)
     /// to their names by base URL (see [`vault`]), then sets each app's "secret set" flag from
     /// what the keyring holds. Returns how many entries were written. Meant for every start,
-    /// before anything reads the keyring; with nothing to move it costs one read per app and
-    /// account and one per app for its flag.
+    /// before anything reads the keyring. The moves run until one start completes them (the
+    /// registry then records the current layout); after that a start costs one read per app,
+    /// for its flag, however many accounts there are.
     ///
     /// For each registered app and account whose new entry is missing and whose old one
     /// exists, the old secret is written under the new name and read back; the old entry is
@@ -344,8 +350,40 @@ impl Catalog {
     /// the next start finishes the job.
     pub async fn migrate_keyring_entries(&self) -> Result<usize> {
         let apps = self.shared.registry.apps()?;
-        let mut moves: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let written = if self.shared.registry.meta(KEYRING_LAYOUT)?.as_deref()
+            == Some(CURRENT_KEYRING_LAYOUT)
+        {
+            // Done at an earlier start: every entry since is written under its current name,
+            // so the keyring is not searched once per account again (a Secret Service lookup
+            // each, seconds of work at 1,000 accounts).
+            0
+        } else {
+            let written = self.move_legacy_entries(&apps).await?;
+            self.shared
+                .registry
+                .set_meta(KEYRING_LAYOUT, CURRENT_KEYRING_LAYOUT)?;
+            written
+        };
+        let mut flags_changed = false;
         for app in &apps {
+            let key = vault::app_secret_key(&app.provider, &app.client_id);
+            let secret_set = self.shared.vault.app_secret(&key).await?.is_some();
+            if secret_set != app.secret_set {
+                self.shared.registry.set_secret_flag(app.id, secret_set)?;
+                flags_changed = true;
+            }
+        }
+        if written > 0 || flags_changed {
+            tracing::info!(written, flags_changed, "keyring entries migrated");
+            self.shared.emit(AppEvent::AccountsChanged);
+        }
+        Ok(written)
+    }
+
+    /// Moves every app's and account's entry from its old-style name to its current one.
+    async fn move_legacy_entries(&self, apps: &[App]) -> Result<usize> {
+        let mut moves: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for app in apps {
             moves
                 .entry(vault::legacy_app_secret_key(&app.provider, &app.client_id))
                 .or_default()
@@ -372,19 +410,6 @@ impl Catalog {
         let mut written = 0;
         for (old_key, new_keys) in moves {
             written += self.shared.vault.move_entry(&old_key, new_keys).await?;
-        }
-        let mut flags_changed = false;
-        for app in &apps {
-            let key = vault::app_secret_key(&app.provider, &app.client_id);
-            let secret_set = self.shared.vault.app_secret(&key).await?.is_some();
-            if secret_set != app.secret_set {
-                self.shared.registry.set_secret_flag(app.id, secret_set)?;
-                flags_changed = true;
-            }
-        }
-        if written > 0 || flags_changed {
-            tracing::info!(written, flags_changed, "keyring entries migrated");
-            self.shared.emit(AppEvent::AccountsChanged);
         }
         Ok(written)
     }

@@ -431,3 +431,11 @@ pub async fn start_sandbox(state: State<'_, CoreState>) -> Reply<crate::sandbox:
 pub async fn leave_sandbox(state: State<'_, CoreState>) -> Reply<crate::sandbox::LeftSandbox> {
     core(&state)?.sandbox().leave().await
 }
+
+/// The page painted its first accounts list, with `accounts` rows (the startup probe): the
+/// first call logs how long after the start that was ([`crate::startup`]); later calls do
+/// nothing. Answers nothing.
+#[tauri::command]
+pub fn page_painted(accounts: u32) {
+    crate::startup::page_painted(accounts);
+}

@@ -17,6 +17,9 @@ pub const ACCOUNTS_CHANGED: &str = "authdeck:accounts-changed";
 pub const SIGN_IN_PROGRESS: &str = "authdeck:sign-in";
 /// One account of a batch broadcast finished; the payload is a [`BatchProgress`].
 pub const BATCH_PROGRESS: &str = "authdeck:batch";
+/// A batch broadcast pauses: the provider answered 429 and asked to wait; the payload is a
+/// [`BatchPause`].
+pub const BATCH_PAUSED: &str = "authdeck:batch-paused";
 /// The activity log has a new entry (no payload).
 pub const ACTIVITY_CHANGED: &str = "authdeck:activity-changed";
 /// The person clicked a notification about an account: the window shows that account (the
@@ -51,6 +54,28 @@ pub struct BatchProgress {
     pub total: usize,
     /// The result of the account that just finished (its log entry, or why nothing went out).
     pub result: crate::activity::SendResult,
+}
+
+/// A batch broadcast waits before it starts more: the provider limits the rate (HTTP 429).
+/// The accounts it refused are tried again when the pause is over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchPause {
+    /// Which batch.
+    pub batch_id: u64,
+    /// The draft it sends, if any.
+    pub draft_id: Option<u64>,
+    /// Accounts finished so far.
+    pub done: usize,
+    /// Accounts in the batch.
+    pub total: usize,
+    /// How long the batch waits, in seconds.
+    pub seconds: u64,
+    /// What the provider's `Retry-After` asked for, in seconds (`None`: it named no usable
+    /// wait, and a short default pause is taken).
+    pub asked_seconds: Option<u64>,
+    /// The provider asked for longer than Authdeck waits at once (60 s): the wait is capped.
+    pub capped: bool,
 }
 
 /// Where a sign-in stands.
@@ -92,6 +117,8 @@ pub enum AppEvent {
     SignIn(SignInProgress),
     /// See [`BATCH_PROGRESS`].
     Batch(Box<BatchProgress>),
+    /// See [`BATCH_PAUSED`].
+    BatchPaused(BatchPause),
     /// See [`ACTIVITY_CHANGED`].
     ActivityChanged,
 }
@@ -103,6 +130,7 @@ impl AppEvent {
             AppEvent::AccountsChanged => ACCOUNTS_CHANGED,
             AppEvent::SignIn(_) => SIGN_IN_PROGRESS,
             AppEvent::Batch(_) => BATCH_PROGRESS,
+            AppEvent::BatchPaused(_) => BATCH_PAUSED,
             AppEvent::ActivityChanged => ACTIVITY_CHANGED,
         }
     }

@@ -33,6 +33,8 @@ pub mod markdown;
 pub mod navigation;
 pub mod notices;
 pub mod oauth;
+/// Pacing a batch's broadcasts: adaptive concurrency and `Retry-After` pauses.
+pub mod pacing;
 pub mod provider;
 pub mod redact;
 pub mod registry;
@@ -42,6 +44,7 @@ pub mod service;
 pub mod settings;
 pub mod shared;
 pub mod signin;
+pub mod startup;
 pub mod tokens;
 pub mod vault;
 
@@ -154,6 +157,7 @@ pub fn configure<R: Runtime>(
             commands::sandbox_status,
             commands::start_sandbox,
             commands::leave_sandbox,
+            commands::page_painted,
         ])
         .setup(move |app| {
             if integration == Integration::Desktop {
@@ -255,6 +259,7 @@ impl<R: Runtime> EventSink for WindowEvents<R> {
             AppEvent::AccountsChanged | AppEvent::ActivityChanged => self.0.emit(event.name(), ()),
             AppEvent::SignIn(progress) => self.0.emit(event.name(), progress),
             AppEvent::Batch(progress) => self.0.emit(event.name(), progress),
+            AppEvent::BatchPaused(pause) => self.0.emit(event.name(), pause),
         };
         if let Err(err) = sent {
             tracing::warn!("could not send {} to the window: {err}", event.name());
@@ -267,6 +272,7 @@ impl<R: Runtime> EventSink for WindowEvents<R> {
 
 /// Starts the desktop app and blocks until it quits.
 pub fn run() {
+    startup::mark_start();
     let app = configure(tauri::Builder::default(), Integration::Desktop).build(context());
     match app {
         Ok(app) => app.run(|app, event| {

@@ -57,13 +57,21 @@ impl RefreshLocks {
         self.dir.join(format!("account-{}.lock", id.0))
     }
 
-    /// Takes account `id`'s lock, waiting while another process (or task) holds it.
+    /// Takes account `id`'s lock, waiting while another process (or task) holds it. The
+    /// folder is made when the lock file cannot be opened for want of it (the first lock, or
+    /// after someone removed it), not before every lock.
     pub async fn acquire(&self, id: AccountId) -> Result<RefreshLock> {
-        create_dir(&self.dir).map_err(|err| storage(&self.dir, &err))?;
         let path = self.path_of(id);
         let started = Instant::now();
         loop {
-            match try_acquire(&path) {
+            let tried = match try_acquire(&path) {
+                Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                    create_dir(&self.dir).map_err(|err| storage(&self.dir, &err))?;
+                    try_acquire(&path)
+                }
+                other => other,
+            };
+            match tried {
                 Ok(Some(file)) => return Ok(RefreshLock { _file: file }),
                 Ok(None) if started.elapsed() < self.wait => tokio::time::sleep(POLL).await,
                 Ok(None) => {
@@ -161,6 +169,15 @@ mod tests {
         let locks = RefreshLocks::with_wait(dir.path().join(LOCK_DIR), Duration::from_millis(200));
         let held = locks.acquire(AccountId(7)).await.unwrap();
         assert!(locks.path_of(AccountId(7)).exists());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(LOCK_DIR))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o700, "the folder is the person's alone");
+        }
 
         // Another account is free; the same one waits, and gives up after the wait.
         let other = locks.acquire(AccountId(8)).await.unwrap();
@@ -177,5 +194,10 @@ mod tests {
         drop(held);
         waiter.await.unwrap().unwrap();
         drop(other);
+
+        // A folder removed meanwhile is made again.
+        std::fs::remove_dir_all(dir.path().join(LOCK_DIR)).unwrap();
+        locks.acquire(AccountId(9)).await.unwrap();
+        assert!(locks.path_of(AccountId(9)).exists());
     }
 }

@@ -1,11 +1,13 @@
 //! The registry: apps, accounts (never their secrets) and the activity log in SQLite, with
-//! versioned migrations and one transaction per change. Ids are never reused.
+//! versioned migrations and one transaction per change. Ids are never reused. Every statement
+//! the app runs is prepared once per connection and then reused from rusqlite's statement
+//! cache (the broadcast and refresh paths call it several times per account).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Params, Row, Transaction};
 
 use crate::accounts::{Account, AccountId, AccountView, Health, NewAccount};
 use crate::activity::{ActivityEntry, ActivityFilter, ActivityId, Outcome, Sender};
@@ -160,6 +162,14 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE apps ADD COLUMN script_access  INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE apps ADD COLUMN script_confirm INTEGER NOT NULL DEFAULT 0;
 "#,
+    // Facts about this data folder as a whole, e.g. that its keyring entries were moved to
+    // their current names (so a start does not search the keyring for every account again).
+    r#"
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY NOT NULL,
+        value TEXT NOT NULL
+    );
+"#,
 ];
 
 /// The SQLite registry. Calls are short and serialised by a mutex.
@@ -169,13 +179,38 @@ pub struct Registry {
     dir: Option<PathBuf>,
 }
 
-const ACTIVITY_COLUMNS: &str = "id, at, account_id, username, app_client_id, kind, summary, \
-                                operations, transaction_id, error_code, error_message, error_raw, \
-                                provider, status, evidence, resolved_by";
-const APP_COLUMNS: &str =
-    "id, preset, base_url, client_id, scopes, redirect_mode, secret_set, settings, sandbox";
-const ACCOUNT_COLUMNS: &str = "id, app_id, username, scopes, flow, issued_at, expires_at, \
-                               health, health_detail, added_at";
+/// How many prepared statements the connection keeps: more than the ~30 distinct statements in
+/// this module, so the hot ones (account and app reads, the activity log, refreshes, health) are
+/// never evicted by a rarer one and prepared again.
+const STATEMENT_CACHE_CAPACITY: usize = 48;
+
+/// Looks up an account's id by app and name (also right after an upsert).
+const ACCOUNT_ID_BY_NAME: &str = "SELECT id FROM accounts WHERE app_id = ?1 AND username = ?2";
+
+/// Records one refresh (shared by [`Registry::record_refresh`] and
+/// [`Registry::record_refreshes`]).
+const RECORD_REFRESH: &str =
+    "UPDATE accounts SET issued_at = ?2, expires_at = ?3, health = ?4, health_detail = NULL, \
+     updated_at = ?2 WHERE id = ?1";
+
+/// Column lists shared by several queries, as macros so each query is one `concat!`ed string
+/// known at compile time (no formatting per call, and one key in the statement cache).
+macro_rules! activity_columns {
+    () => {
+        "id, at, account_id, username, app_client_id, kind, summary, operations, transaction_id, \
+         error_code, error_message, error_raw, provider, status, evidence, resolved_by"
+    };
+}
+macro_rules! app_columns {
+    () => {
+        "id, preset, base_url, client_id, scopes, redirect_mode, secret_set, settings, sandbox"
+    };
+}
+macro_rules! account_columns {
+    () => {
+        "id, app_id, username, scopes, flow, issued_at, expires_at, health, health_detail, added_at"
+    };
+}
 
 impl Registry {
     /// Opens (creating if needed) the registry at `path` and brings its schema up to date.
@@ -201,6 +236,7 @@ impl Registry {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
         migrate(&mut conn)?;
         conn.pragma_update(None, "foreign_keys", true)?;
         Ok(Self {
@@ -223,11 +259,18 @@ impl Registry {
 
     /// The app registered for this provider and client id, if any.
     pub fn find_app(&self, provider: &Provider, client_id: &str) -> Result<Option<App>> {
-        let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE base_url = ?1 AND client_id = ?2");
-        Ok(self
-            .conn()
-            .query_row(&sql, params![provider.base_url(), client_id], app_from_row)
-            .optional()?)
+        const SQL: &str = concat!(
+            "SELECT ",
+            app_columns!(),
+            " FROM apps WHERE base_url = ?1 AND client_id = ?2"
+        );
+        Ok(query_row_cached(
+            &self.conn(),
+            SQL,
+            params![provider.base_url(), client_id],
+            app_from_row,
+        )
+        .optional()?)
     }
 
     /// Records a new app; `secret_set` says whether its secret is already in the keyring.
@@ -244,7 +287,8 @@ impl Registry {
         now: UnixSeconds,
     ) -> Result<AppId> {
         self.write(|tx| {
-            tx.execute(
+            execute_cached(
+                tx,
                 "INSERT INTO apps (preset, base_url, client_id, scopes, redirect_mode, secret_set, created_at, updated_at, settings, sandbox)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)",
                 params![
@@ -267,7 +311,8 @@ impl Registry {
     /// Changes an app's scopes, redirect mode and kind settings (provider and client id stay).
     pub fn update_app(&self, id: AppId, app: &ValidApp, now: UnixSeconds) -> Result<()> {
         self.write(|tx| {
-            let changed = tx.execute(
+            let changed = execute_cached(
+                tx,
                 "UPDATE apps SET scopes = ?2, redirect_mode = ?3, updated_at = ?4, settings = ?5 WHERE id = ?1",
                 params![
                     id.0,
@@ -284,11 +329,31 @@ impl Registry {
     /// Records whether an app's secret is in the keyring.
     pub fn set_secret_flag(&self, id: AppId, secret_set: bool) -> Result<()> {
         self.write(|tx| {
-            let changed = tx.execute(
+            let changed = execute_cached(
+                tx,
                 "UPDATE apps SET secret_set = ?2 WHERE id = ?1",
                 params![id.0, secret_set],
             )?;
             found(changed, Error::AppNotFound)
+        })
+    }
+
+    /// A fact about the data folder recorded with [`Self::set_meta`], or `None`.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        let sql = "SELECT value FROM meta WHERE key = ?1";
+        Ok(query_row_cached(&self.conn(), sql, [key], |row| row.get(0)).optional()?)
+    }
+
+    /// Records (or replaces) a fact about the data folder.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.write(|tx| {
+            execute_cached(
+                tx,
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?;
+            Ok(())
         })
     }
 
@@ -299,20 +364,21 @@ impl Registry {
 
     /// What scripts may do with the tokens of app `id`.
     pub fn script_access(&self, id: AppId) -> Result<ScriptAccess> {
-        self.conn()
-            .query_row(
-                "SELECT script_access, script_confirm FROM apps WHERE id = ?1",
-                [id.0],
-                script_access_from_row,
-            )
-            .optional()?
-            .ok_or(Error::AppNotFound)
+        query_row_cached(
+            &self.conn(),
+            "SELECT script_access, script_confirm FROM apps WHERE id = ?1",
+            [id.0],
+            script_access_from_row,
+        )
+        .optional()?
+        .ok_or(Error::AppNotFound)
     }
 
     /// What scripts may do with the tokens of every app.
     pub fn script_accesses(&self) -> Result<HashMap<AppId, ScriptAccess>> {
         let conn = self.conn();
-        let mut statement = conn.prepare("SELECT id, script_access, script_confirm FROM apps")?;
+        let mut statement =
+            conn.prepare_cached("SELECT id, script_access, script_confirm FROM apps")?;
         let rows = statement
             .query_map([], |row| {
                 Ok((
@@ -330,7 +396,8 @@ impl Registry {
     /// Sets what scripts may do with the tokens of app `id`.
     pub fn set_script_access(&self, id: AppId, access: ScriptAccess) -> Result<()> {
         self.write(|tx| {
-            let changed = tx.execute(
+            let changed = execute_cached(
+                tx,
                 "UPDATE apps SET script_access = ?2, script_confirm = ?3 WHERE id = ?1",
                 params![id.0, access.allowed, access.confirm],
             )?;
@@ -340,18 +407,17 @@ impl Registry {
 
     /// One app.
     pub fn app(&self, id: AppId) -> Result<App> {
-        let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE id = ?1");
-        self.conn()
-            .query_row(&sql, [id.0], app_from_row)
+        const SQL: &str = concat!("SELECT ", app_columns!(), " FROM apps WHERE id = ?1");
+        query_row_cached(&self.conn(), SQL, [id.0], app_from_row)
             .optional()?
             .ok_or(Error::AppNotFound)
     }
 
     /// Every app, oldest first.
     pub fn apps(&self) -> Result<Vec<App>> {
-        let sql = format!("SELECT {APP_COLUMNS} FROM apps ORDER BY id");
+        const SQL: &str = concat!("SELECT ", app_columns!(), " FROM apps ORDER BY id");
         let conn = self.conn();
-        let mut statement = conn.prepare(&sql)?;
+        let mut statement = conn.prepare_cached(SQL)?;
         let apps = statement
             .query_map([], app_from_row)?
             .collect::<Result<_, _>>()?;
@@ -362,7 +428,7 @@ impl Registry {
     pub fn delete_app(&self, id: AppId) -> Result<()> {
         self.write(|tx| {
             found(
-                tx.execute("DELETE FROM apps WHERE id = ?1", [id.0])?,
+                execute_cached(tx, "DELETE FROM apps WHERE id = ?1", [id.0])?,
                 Error::AppNotFound,
             )
         })
@@ -370,14 +436,13 @@ impl Registry {
 
     /// The id of `username`'s account for `app_id`, if it is registered.
     pub fn find_account(&self, app_id: AppId, username: &str) -> Result<Option<AccountId>> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT id FROM accounts WHERE app_id = ?1 AND username = ?2",
-                params![app_id.0, username],
-                |row| row.get(0).map(AccountId),
-            )
-            .optional()?)
+        Ok(query_row_cached(
+            &self.conn(),
+            ACCOUNT_ID_BY_NAME,
+            params![app_id.0, username],
+            |row| row.get(0).map(AccountId),
+        )
+        .optional()?)
     }
 
     /// Records a signed-in account, or renews the one already there for this app and name.
@@ -385,7 +450,8 @@ impl Registry {
         let scopes =
             serde_json::to_string(&new.scopes).map_err(|err| Error::Internal(err.to_string()))?;
         self.write(|tx| {
-            tx.execute(
+            execute_cached(
+                tx,
                 "INSERT INTO accounts (app_id, username, scopes, flow, issued_at, expires_at, health, health_detail, added_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?8)
                  ON CONFLICT (app_id, username) DO UPDATE SET
@@ -403,8 +469,9 @@ impl Registry {
                     now
                 ],
             )?;
-            let id = tx.query_row(
-                "SELECT id FROM accounts WHERE app_id = ?1 AND username = ?2",
+            let id = query_row_cached(
+                tx,
+                ACCOUNT_ID_BY_NAME,
                 params![new.app_id.0, new.username],
                 |row| row.get(0),
             )?;
@@ -420,19 +487,39 @@ impl Registry {
         expires_at: Option<UnixSeconds>,
     ) -> Result<()> {
         self.write(|tx| {
-            let changed = tx.execute(
-                "UPDATE accounts SET issued_at = ?2, expires_at = ?3, health = ?4, health_detail = NULL, updated_at = ?2
-                 WHERE id = ?1",
+            let changed = execute_cached(
+                tx,
+                RECORD_REFRESH,
                 params![id.0, issued_at, expires_at, Health::Fresh.id()],
             )?;
             found(changed, Error::AccountNotFound)
         })
     }
 
+    /// Records several refreshes in one transaction (each as [`Self::record_refresh`] does):
+    /// `(account, issued_at, expires_at)`. Returns, for each, whether its account was there.
+    pub fn record_refreshes(
+        &self,
+        refreshes: &[(AccountId, UnixSeconds, Option<UnixSeconds>)],
+    ) -> Result<Vec<bool>> {
+        self.write(|tx| {
+            let mut update = tx.prepare_cached(RECORD_REFRESH)?;
+            refreshes
+                .iter()
+                .map(|(id, issued_at, expires_at)| {
+                    let changed =
+                        update.execute(params![id.0, issued_at, expires_at, Health::Fresh.id()])?;
+                    Ok(changed > 0)
+                })
+                .collect()
+        })
+    }
+
     /// Sets an account's health and what went wrong.
     pub fn set_health(&self, id: AccountId, health: Health, detail: Option<&str>) -> Result<()> {
         self.write(|tx| {
-            let changed = tx.execute(
+            let changed = execute_cached(
+                tx,
                 "UPDATE accounts SET health = ?2, health_detail = ?3 WHERE id = ?1",
                 params![id.0, health.id(), detail],
             )?;
@@ -445,7 +532,8 @@ impl Registry {
     /// refresher looks at them first thing). Returns how many there were.
     pub fn reset_refreshing(&self) -> Result<usize> {
         self.write(|tx| {
-            Ok(tx.execute(
+            Ok(execute_cached(
+                tx,
                 "UPDATE accounts SET health = ?1, health_detail = NULL WHERE health = ?2",
                 params![Health::Fresh.id(), Health::Refreshing.id()],
             )?)
@@ -454,9 +542,12 @@ impl Registry {
 
     /// One account.
     pub fn account(&self, id: AccountId) -> Result<Account> {
-        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1");
-        self.conn()
-            .query_row(&sql, [id.0], account_from_row)
+        const SQL: &str = concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts WHERE id = ?1"
+        );
+        query_row_cached(&self.conn(), SQL, [id.0], account_from_row)
             .optional()?
             .ok_or(Error::AccountNotFound)
     }
@@ -470,9 +561,13 @@ impl Registry {
 
     /// Every account, by app then name.
     pub fn accounts(&self) -> Result<Vec<Account>> {
-        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY app_id, username");
+        const SQL: &str = concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts ORDER BY app_id, username"
+        );
         let conn = self.conn();
-        let mut statement = conn.prepare(&sql)?;
+        let mut statement = conn.prepare_cached(SQL)?;
         let accounts = statement
             .query_map([], account_from_row)?
             .collect::<Result<_, _>>()?;
@@ -483,7 +578,7 @@ impl Registry {
     pub fn delete_account(&self, id: AccountId) -> Result<()> {
         self.write(|tx| {
             found(
-                tx.execute("DELETE FROM accounts WHERE id = ?1", [id.0])?,
+                execute_cached(tx, "DELETE FROM accounts WHERE id = ?1", [id.0])?,
                 Error::AccountNotFound,
             )
         })
@@ -495,7 +590,8 @@ impl Registry {
         self.write(|tx| {
             let mut removed = 0;
             for id in ids {
-                removed += tx.execute("DELETE FROM activity WHERE account_id = ?1", [id.0])?;
+                removed +=
+                    execute_cached(tx, "DELETE FROM activity WHERE account_id = ?1", [id.0])?;
             }
             Ok(removed)
         })
@@ -516,7 +612,8 @@ impl Registry {
         };
         let sender = &entry.sender;
         self.write(|tx| {
-            tx.execute(
+            execute_cached(
+                tx,
                 "INSERT INTO activity (at, account_id, username, app_client_id, provider, kind, summary,
                                        operations, status, transaction_id, evidence, error_code,
                                        error_message, error_raw)
@@ -550,7 +647,8 @@ impl Registry {
     /// earlier failures with the same operations, as a sent entry does.
     pub fn mark_on_chain(&self, id: ActivityId, evidence: &str) -> Result<ActivityEntry> {
         self.write(|tx| {
-            let changed = tx.execute(
+            let changed = execute_cached(
+                tx,
                 "UPDATE activity SET status = 'onChain', evidence = ?2, resolved_by = NULL
                  WHERE id = ?1 AND status = 'unknown'",
                 params![id.0, evidence],
@@ -569,38 +667,41 @@ impl Registry {
     /// The newest unresolved entry whose answer was lost, with this sender and exactly these
     /// operations: a send of them may be a duplicate.
     pub fn open_unknown(&self, sender: &Sender, operations: &str) -> Result<Option<ActivityEntry>> {
-        let sql = format!(
-            "SELECT {ACTIVITY_COLUMNS} FROM activity
+        const SQL: &str = concat!(
+            "SELECT ",
+            activity_columns!(),
+            " FROM activity
              WHERE status = 'unknown' AND resolved_by IS NULL AND username = ?1
                AND app_client_id = ?2 AND provider = ?3 AND operations = ?4
              ORDER BY id DESC LIMIT 1"
         );
-        Ok(self
-            .conn()
-            .query_row(
-                &sql,
-                params![
-                    sender.username,
-                    sender.app_client_id,
-                    sender.provider,
-                    operations
-                ],
-                activity_from_row,
-            )
-            .optional()?)
+        Ok(query_row_cached(
+            &self.conn(),
+            SQL,
+            params![
+                sender.username,
+                sender.app_client_id,
+                sender.provider,
+                operations
+            ],
+            activity_from_row,
+        )
+        .optional()?)
     }
 
     /// The entries matching `filter`, newest first.
     pub fn activity(&self, filter: &ActivityFilter) -> Result<Vec<ActivityEntry>> {
-        let sql = format!(
-            "SELECT {ACTIVITY_COLUMNS} FROM activity
+        const SQL: &str = concat!(
+            "SELECT ",
+            activity_columns!(),
+            " FROM activity
              WHERE (?1 = 0 OR (status IN ('failed', 'unknown') AND resolved_by IS NULL))
                AND (?2 IS NULL OR username = ?2)
                AND (?3 IS NULL OR instr('+' || kind || '+', '+' || ?3 || '+') > 0)
              ORDER BY at DESC, id DESC LIMIT ?4"
         );
         let conn = self.conn();
-        let mut statement = conn.prepare(&sql)?;
+        let mut statement = conn.prepare_cached(SQL)?;
         let entries = statement
             .query_map(
                 params![
@@ -617,18 +718,38 @@ impl Registry {
 
     /// One entry.
     pub fn activity_entry(&self, id: ActivityId) -> Result<ActivityEntry> {
-        let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activity WHERE id = ?1");
-        self.conn()
-            .query_row(&sql, [id.0], activity_from_row)
+        const SQL: &str = concat!(
+            "SELECT ",
+            activity_columns!(),
+            " FROM activity WHERE id = ?1"
+        );
+        query_row_cached(&self.conn(), SQL, [id.0], activity_from_row)
             .optional()?
             .ok_or_else(|| Error::invalid(field::ACTIVITY_ID, "That entry is not in the log."))
     }
 }
 
+/// Runs `sql` with `params`, preparing it only the first time on this connection.
+fn execute_cached(conn: &Connection, sql: &str, params: impl Params) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
+/// The first row of `sql` with `params`, mapped by `map`; the statement is prepared only the
+/// first time on this connection.
+fn query_row_cached<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(params, map)
+}
+
 /// Points the earlier unresolved failures with the same sender and operations as entry `by`
 /// at it.
 fn resolve_earlier(tx: &Transaction<'_>, by: ActivityId) -> Result<()> {
-    tx.execute(
+    execute_cached(
+        tx,
         "UPDATE activity SET resolved_by = ?1
          WHERE id < ?1 AND status IN ('failed', 'unknown') AND resolved_by IS NULL
            AND (username, app_client_id, provider, operations) =
@@ -809,6 +930,96 @@ mod tests {
             issued_at: 100,
             expires_at: Some(expires_at),
         }
+    }
+
+    #[test]
+    fn facts_about_the_data_folder_are_kept_and_replaced() {
+        let registry = Registry::in_memory().unwrap();
+        assert_eq!(registry.meta("keyring_layout").unwrap(), None);
+        registry.set_meta("keyring_layout", "old").unwrap();
+        registry.set_meta("keyring_layout", "by-base-url").unwrap();
+        assert_eq!(
+            registry.meta("keyring_layout").unwrap().as_deref(),
+            Some("by-base-url")
+        );
+        assert_eq!(registry.meta("other").unwrap(), None);
+    }
+
+    #[test]
+    fn cached_statements_answer_for_the_parameters_of_each_call() {
+        let registry = Registry::in_memory().unwrap();
+        let app = registry.insert_app(&valid("cacheapp"), false, 1).unwrap();
+        let alice = registry
+            .upsert_account(&new_account(app, "alice", 100), 1)
+            .unwrap();
+        assert_eq!(registry.find_account(app, "bob").unwrap(), None);
+        let bob = registry
+            .upsert_account(&new_account(app, "bob", 200), 1)
+            .unwrap();
+        assert_ne!(alice, bob);
+        for _ in 0..2 {
+            assert_eq!(registry.account(alice).unwrap().username, "alice");
+            assert_eq!(registry.account(bob).unwrap().username, "bob");
+            assert_eq!(
+                registry.account(AccountId(999)).unwrap_err(),
+                Error::AccountNotFound
+            );
+            assert_eq!(registry.find_account(app, "bob").unwrap(), Some(bob));
+        }
+        registry.record_refresh(alice, 10, Some(20)).unwrap();
+        registry.record_refresh(bob, 30, Some(40)).unwrap();
+        assert_eq!(registry.account(alice).unwrap().expires_at, Some(20));
+        assert_eq!(registry.account(bob).unwrap().expires_at, Some(40));
+
+        let lost = |username: &str| ActivityEntry {
+            operations: r#"[["vote",{}]]"#.into(),
+            ..entry(username, "vote", unknown())
+        };
+        let first = registry.record_activity(&lost("alice")).unwrap();
+        let second = registry.record_activity(&lost("bob")).unwrap();
+        let open = |username: &str| {
+            let sender = Sender {
+                username: username.into(),
+                ..lost(username).sender
+            };
+            registry
+                .open_unknown(&sender, r#"[["vote",{}]]"#)
+                .unwrap()
+                .map(|e| e.id)
+        };
+        assert_eq!(open("alice"), Some(first));
+        assert_eq!(open("bob"), Some(second));
+        assert_eq!(open("carol"), None);
+        assert_eq!(open("alice"), Some(first));
+    }
+
+    #[test]
+    fn refreshes_are_recorded_together() {
+        let registry = Registry::in_memory().unwrap();
+        let app = registry.insert_app(&valid("batchapp"), false, 1).unwrap();
+        let a = registry
+            .upsert_account(&new_account(app, "alice", 100), 1)
+            .unwrap();
+        let b = registry
+            .upsert_account(&new_account(app, "bob", 100), 1)
+            .unwrap();
+        registry
+            .set_health(b, Health::Refreshing, Some("slow"))
+            .unwrap();
+        let found = registry
+            .record_refreshes(&[(a, 50, Some(150)), (b, 60, None), (AccountId(999), 1, None)])
+            .unwrap();
+        assert_eq!(found, [true, true, false]);
+        let (a, b) = (registry.account(a).unwrap(), registry.account(b).unwrap());
+        assert_eq!(
+            (a.issued_at, a.expires_at, a.health),
+            (50, Some(150), Health::Fresh)
+        );
+        assert_eq!(
+            (b.issued_at, b.expires_at, b.health),
+            (60, None, Health::Fresh)
+        );
+        assert_eq!(b.health_detail, None);
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub struct Settings {
     pub refresh_margin: Duration,
     /// How often the background refresher looks for tokens nearing expiry.
     pub refresh_interval: Duration,
+    /// How many refreshes the background refresher runs at once (at least one).
+    pub refresh_concurrency: usize,
     /// Tries of a provider call that got no answer or a server failure.
     pub retry_attempts: u32,
     /// Wait before the second try; doubled before each further one.
@@ -31,6 +33,7 @@ impl Default for Settings {
             sign_in_timeout: Duration::from_secs(10 * 60),
             refresh_margin: Duration::from_secs(24 * 60 * 60),
             refresh_interval: Duration::from_secs(15 * 60),
+            refresh_concurrency: DEFAULT_REFRESH_CONCURRENCY,
             retry_attempts: 3,
             retry_first_delay: Duration::from_millis(500),
             http_timeout: Duration::from_secs(20),
@@ -39,11 +42,22 @@ impl Default for Settings {
     }
 }
 
+/// How many refreshes the background refresher runs at once unless told otherwise: enough to
+/// hide the provider's answer time (100 accounts in 7 round trips), few enough not to look like
+/// a flood to it (a vote batch starts at 40 in flight, see [`crate::pacing`]).
+pub const DEFAULT_REFRESH_CONCURRENCY: usize = 16;
+
 /// Environment variables that override [`Settings`] (for trying things out and for tests):
 /// whole seconds.
 pub const REFRESH_INTERVAL_VAR: &str = "AUTHDECK_REFRESH_INTERVAL_SECS";
 /// See [`REFRESH_INTERVAL_VAR`].
 pub const SIGN_IN_TIMEOUT_VAR: &str = "AUTHDECK_SIGN_IN_TIMEOUT_SECS";
+
+/// How many refreshes the background refresher runs at once (a whole number from 1 to
+/// [`MAX_REFRESH_CONCURRENCY`]; [`DEFAULT_REFRESH_CONCURRENCY`] otherwise).
+pub const REFRESH_CONCURRENCY_VAR: &str = "AUTHDECK_REFRESH_CONCURRENCY";
+/// The most refreshes [`REFRESH_CONCURRENCY_VAR`] may ask for at once.
+pub const MAX_REFRESH_CONCURRENCY: usize = 64;
 
 /// The longest sign-in wait [`SIGN_IN_TIMEOUT_VAR`] may ask for: one day. A larger value is
 /// lowered to it, with a warning (a deadline far in the future would also overflow).
@@ -66,6 +80,10 @@ impl Settings {
                 .map(sign_in_timeout_within_cap)
                 .unwrap_or(defaults.sign_in_timeout),
             nodes: NodeList::from_env(),
+            refresh_concurrency: std::env::var(REFRESH_CONCURRENCY_VAR)
+                .ok()
+                .and_then(|value| env_concurrency(&value))
+                .unwrap_or(defaults.refresh_concurrency),
             ..defaults
         }
     }
@@ -78,6 +96,20 @@ fn env_seconds(name: &str, value: &str) -> Option<Duration> {
         Ok(seconds) if seconds > 0 => Some(Duration::from_secs(seconds)),
         _ => {
             tracing::warn!("ignoring {name}={value:?}: not a positive number of seconds");
+            None
+        }
+    }
+}
+
+/// [`REFRESH_CONCURRENCY_VAR`]'s value as a number of refreshes at once, or `None` (with a
+/// warning) when it is not a whole number from 1 to [`MAX_REFRESH_CONCURRENCY`].
+fn env_concurrency(value: &str) -> Option<usize> {
+    match value.trim().parse::<usize>() {
+        Ok(at_once) if (1..=MAX_REFRESH_CONCURRENCY).contains(&at_once) => Some(at_once),
+        _ => {
+            tracing::warn!(
+                "ignoring {REFRESH_CONCURRENCY_VAR}={value:?}: not a whole number from 1 to {MAX_REFRESH_CONCURRENCY}"
+            );
             None
         }
     }
@@ -99,6 +131,24 @@ fn sign_in_timeout_within_cap(timeout: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refresh_concurrency_takes_only_sensible_numbers() {
+        assert_eq!(env_concurrency("4"), Some(4));
+        assert_eq!(env_concurrency(" 64 "), Some(64));
+        for refused in [
+            "0",
+            "65",
+            "-1",
+            "eight",
+            "",
+            "1.5",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(env_concurrency(refused), None, "{refused:?}");
+        }
+        assert_eq!(Settings::default().refresh_concurrency, 16);
+    }
 
     #[test]
     fn sign_in_timeouts_are_capped_at_a_day() {

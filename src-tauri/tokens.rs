@@ -15,21 +15,32 @@
 //! once without another try. A refused grant stays refused until the account signs in again.
 //! Broadcast answers feed health too ([`ProviderSeen`]), and accounts whose provider was
 //! unreachable are checked again by themselves ([`Tokens::recheck_unreachable`]).
+//!
+//! At scale (hundreds of accounts due at once) a refresh costs what it must and no more: a
+//! token served from the slot reads one registry row; a refresh reads the registry's account
+//! and app once each, the keyring once (under the lock, and not at all when the registry shows
+//! no other process refreshed since), shares the app's client secret with the other refreshes
+//! of that app in flight, and writes the registry once (the new times, committed together
+//! with the other refreshes finishing meanwhile; "refreshing" too when the provider takes
+//! longer than [`SHOW_REFRESHING_AFTER`]). The background refresher runs its refreshes
+//! `refresh_concurrency` at a time, the apps' accounts taken in turn.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, Weak};
 
-use secrecy::SecretString;
-use tokio::sync::Mutex as AsyncMutex;
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::{oneshot, Mutex as AsyncMutex, OnceCell};
+use tokio::task::JoinSet;
 
 use crate::accounts::{Account, AccountId, Health, NewAccount};
-use crate::apps::{App, Flow};
+use crate::apps::{App, AppId, Flow};
 use crate::clock::UnixSeconds;
 use crate::error::{Error, Result};
 use crate::events::AppEvent;
 use crate::locks::{self, RefreshLocks};
 use crate::oauth::token::{CallError, TokenGrant};
 use crate::provider::Protocol;
+use crate::registry::Registry;
 use crate::shared::Shared;
 use crate::vault::{self, AccountSecrets};
 
@@ -38,6 +49,10 @@ use crate::vault::{self, AccountSecrets};
 pub const FIRST_BACKOFF_SECONDS: i64 = 30;
 /// The longest wait between two tries.
 pub const MAX_BACKOFF_SECONDS: i64 = 15 * 60;
+
+/// How long a refresh runs before its account shows as refreshing: a quicker one goes
+/// straight to its outcome, without a flash of "refreshing" and its registry write.
+pub const SHOW_REFRESHING_AFTER: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// What a slot keeps: the tokens as last read, and the last failure while it counts.
 #[derive(Default)]
@@ -125,11 +140,116 @@ struct Sessions {
     slots: Mutex<HashMap<AccountId, Slot>>,
 }
 
+/// An app's client secret as one burst of refreshes reads it: once, by the first refresh that
+/// needs it (`None`: the app sends none).
+type SharedSecret = OnceCell<Option<SecretString>>;
+
+/// The client secrets of the refreshes in flight: the first refresh of an app reads it from
+/// the keyring, every refresh of that app that starts while one still holds it uses the same,
+/// and once none does it is read again (so a secret changed meanwhile counts from the next
+/// burst on; a refusal of a shared secret is checked against the keyring, see
+/// `Tokens::refresh_with_retries`). Nothing is kept once the burst is over.
+#[derive(Default)]
+struct SecretsInFlight {
+    apps: Mutex<HashMap<AppId, Weak<SharedSecret>>>,
+}
+
+impl SecretsInFlight {
+    /// The secret shared by the refreshes of `app` in flight (a new, unread one when none is).
+    fn share(&self, app: AppId) -> Arc<SharedSecret> {
+        let mut apps = self.apps.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(live) = apps.get(&app).and_then(Weak::upgrade) {
+            return live;
+        }
+        apps.retain(|_, secret| secret.strong_count() > 0);
+        let secret = Arc::new(SharedSecret::new());
+        apps.insert(app, Arc::downgrade(&secret));
+        secret
+    }
+}
+
+/// A refresh's registry record waiting for its commit: the account, its new times, and where
+/// the outcome goes.
+struct WaitingRecord {
+    id: AccountId,
+    issued_at: UnixSeconds,
+    expires_at: Option<UnixSeconds>,
+    done: oneshot::Sender<Result<()>>,
+}
+
+/// The registry records of finished refreshes, committed together (a group commit): a refresh
+/// adds its record, then waits for its turn to commit; whoever has the turn commits every
+/// record waiting, in one transaction, and tells each its outcome. One refresh alone is one
+/// transaction, as it would be anyway; many finishing together share a few.
+#[derive(Default)]
+struct RefreshRecords {
+    waiting: Mutex<Vec<WaitingRecord>>,
+    turn: AsyncMutex<()>,
+}
+
+impl RefreshRecords {
+    /// Records a refresh of `id` (new times, healthy again) in `registry`, with whatever other
+    /// records are waiting; returns once it is committed.
+    async fn record(
+        &self,
+        registry: &Registry,
+        id: AccountId,
+        issued_at: UnixSeconds,
+        expires_at: Option<UnixSeconds>,
+    ) -> Result<()> {
+        let (done, outcome) = oneshot::channel();
+        self.lock_waiting().push(WaitingRecord {
+            id,
+            issued_at,
+            expires_at,
+            done,
+        });
+        {
+            let _turn = self.turn.lock().await;
+            let batch = std::mem::take(&mut *self.lock_waiting());
+            if !batch.is_empty() {
+                let rows: Vec<_> = batch
+                    .iter()
+                    .map(|record| (record.id, record.issued_at, record.expires_at))
+                    .collect();
+                match registry.record_refreshes(&rows) {
+                    Ok(found) => {
+                        for (record, found) in batch.into_iter().zip(found) {
+                            let outcome = if found {
+                                Ok(())
+                            } else {
+                                Err(Error::AccountNotFound)
+                            };
+                            let _ = record.done.send(outcome);
+                        }
+                    }
+                    Err(err) => {
+                        for record in batch {
+                            let _ = record.done.send(Err(err.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        outcome.await.unwrap_or_else(|_| {
+            Err(Error::Internal(
+                "a refresh's registry record was lost before its commit".into(),
+            ))
+        })
+    }
+
+    fn lock_waiting(&self) -> std::sync::MutexGuard<'_, Vec<WaitingRecord>> {
+        self.waiting.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// Account tokens: per-account slots, single-flight refresh with shared failures, the
 /// background refresher and the health checker. Nothing else reads account tokens.
 pub struct Tokens {
     shared: Shared,
     sessions: Sessions,
+    secrets_in_flight: SecretsInFlight,
+    records: RefreshRecords,
     /// The refresh locks shared with other Authdeck processes (`authdeck token`), in the
     /// registry's folder; none for a registry in memory.
     locks: Option<RefreshLocks>,
@@ -185,6 +305,38 @@ fn ran_out_reason(app: &App) -> &'static str {
     }
 }
 
+/// The accounts of `by_app`, one of each app in turn: `(app, account)`.
+fn in_turn(mut by_app: BTreeMap<AppId, VecDeque<AccountId>>) -> Vec<(AppId, AccountId)> {
+    let mut order = Vec::with_capacity(by_app.values().map(VecDeque::len).sum());
+    while !by_app.is_empty() {
+        by_app.retain(|app, accounts| match accounts.pop_front() {
+            Some(id) => {
+                order.push((*app, id));
+                true
+            }
+            None => false,
+        });
+    }
+    order
+}
+
+/// Whether one of the refresher's refreshes succeeded (a refresh that panicked did not).
+fn finished(done: Option<std::result::Result<bool, tokio::task::JoinError>>) -> bool {
+    match done {
+        Some(Ok(refreshed)) => refreshed,
+        Some(Err(err)) => {
+            tracing::warn!("a background refresh stopped: {err}");
+            false
+        }
+        None => false,
+    }
+}
+
+/// Whether two client secrets (or their absence) are the same.
+fn same_secret(a: Option<&SecretString>, b: Option<&SecretString>) -> bool {
+    a.map(ExposeSecret::expose_secret) == b.map(ExposeSecret::expose_secret)
+}
+
 impl Tokens {
     /// The token service over `shared`.
     pub fn new(shared: Shared) -> Self {
@@ -195,6 +347,8 @@ impl Tokens {
         Self {
             shared,
             sessions: Sessions::default(),
+            secrets_in_flight: SecretsInFlight::default(),
+            records: RefreshRecords::default(),
             locks,
         }
     }
@@ -291,31 +445,77 @@ impl Tokens {
     }
 
     async fn token(&self, id: AccountId, force: bool) -> Result<SecretString> {
+        self.token_with(id, force, None).await
+    }
+
+    /// [`Self::token`]; `known_app`: the account's app as the caller already read it (the
+    /// refresher's pass), else it is read when a refresh may come.
+    async fn token_with(
+        &self,
+        id: AccountId,
+        force: bool,
+        known_app: Option<&App>,
+    ) -> Result<SecretString> {
         let slot = self.sessions.slot(id);
         let mut state = slot.lock().await;
+        let now = self.shared.clock.now();
+        let margin = self.shared.settings.refresh_margin.as_secs() as i64;
+        let due = |secrets: &AccountSecrets| {
+            force || due_for_refresh(secrets.issued_at, secrets.expires_at, now, margin)
+        };
+        // A refresh may come next: it happens under the account's lock shared with the other
+        // Authdeck processes, and only with what the registry and the keyring hold under it
+        // (another process may have refreshed while this one waited). Tokens in hand that are
+        // due take the lock before the registry is read, so that it is read once.
+        let cached_due = state.secrets.as_ref().map(due);
+        let mut refresh_lock = None;
+        if cached_due == Some(true) {
+            if let Some(locks) = &self.locks {
+                refresh_lock = Some(locks.acquire(id).await?);
+            }
+        }
         let mut account = self.shared.registry.account(id)?;
-        let app = self.shared.registry.app(account.app_id)?;
+        // The tokens as last read, good for a while yet: nothing else to read.
+        if let (Some(cached), Some(false)) = (&state.secrets, cached_due) {
+            return Ok(cached.access_token.clone());
+        }
+        let read_app;
+        let app = match known_app {
+            Some(app) => app,
+            None => {
+                read_app = self.shared.registry.app(account.app_id)?;
+                &read_app
+            }
+        };
         let key = vault::account_key(&app.provider, &app.client_id, &account.username);
+        if refresh_lock.is_some() {
+            self.take_up_changes(&mut state, &account, &key, app)
+                .await?;
+        } else if cached_due.is_none()
+            && (force || due_for_refresh(account.issued_at, account.expires_at, now, margin))
+        {
+            // No tokens read yet, and the registry's copy of their times says a refresh may
+            // come: the lock first, so that the keyring is read once, under it.
+            if let Some(locks) = &self.locks {
+                refresh_lock = Some(locks.acquire(id).await?);
+                account = self.shared.registry.account(id)?;
+                self.take_up_changes(&mut state, &account, &key, app)
+                    .await?;
+            }
+        }
         if state.secrets.is_none() {
             state.secrets = self.shared.vault.account(&key).await?;
         }
-        let now = self.shared.clock.now();
-        let margin = self.shared.settings.refresh_margin.as_secs() as i64;
-        // A refresh may come next: it happens under the account's lock shared with the other
-        // Authdeck processes, and only after reading the keyring and the registry again under
-        // it (another process may have refreshed while this one waited).
-        let _refresh_lock = match (&self.locks, &state.secrets) {
-            (Some(locks), Some(cached))
-                if force || due_for_refresh(cached.issued_at, cached.expires_at, now, margin) =>
-            {
-                let held = locks.acquire(id).await?;
-                state.secrets = self.shared.vault.account(&key).await?;
+        // The registry's times were behind the keyring's: the lock after all.
+        if refresh_lock.is_none() && state.secrets.as_ref().is_some_and(due) {
+            if let Some(locks) = &self.locks {
+                refresh_lock = Some(locks.acquire(id).await?);
                 account = self.shared.registry.account(id)?;
-                Some(held)
+                self.take_up_changes(&mut state, &account, &key, app)
+                    .await?;
             }
-            _ => None,
-        };
-        let now = if _refresh_lock.is_some() {
+        }
+        let now = if refresh_lock.is_some() {
             self.shared.clock.now()
         } else {
             now
@@ -330,7 +530,7 @@ impl Tokens {
             if !expired(current.expires_at, now) && !force {
                 return Ok(current.access_token);
             }
-            return Err(self.needs_sign_in(&account, ran_out_reason(&app)));
+            return Err(self.needs_sign_in(&account, ran_out_reason(app)));
         };
         let still_valid = !expired(current.expires_at, now);
         // A rotating server's refresh token is never sent again once the account needs a
@@ -354,14 +554,27 @@ impl Tokens {
             return Err(failure.error.clone());
         }
 
-        self.set_health(&account, Health::Refreshing, None);
         // With a token still good, one try is enough: the back-off tries again later.
         let tries = if still_valid && !force {
             1
         } else {
             self.shared.settings.retry_attempts
         };
-        let refreshed = match self.refresh_with_retries(&app, &refresh_token, tries).await {
+        // A refresh the provider answers at once is one registry write (its outcome); one
+        // that takes a while is shown as refreshing meanwhile.
+        let answer = {
+            let refresh = self.refresh_with_retries(app, &refresh_token, tries);
+            tokio::pin!(refresh);
+            tokio::select! {
+                biased;
+                answer = &mut refresh => answer,
+                () = tokio::time::sleep(SHOW_REFRESHING_AFTER) => {
+                    self.set_health(&account, Health::Refreshing, None);
+                    refresh.await
+                }
+            }
+        };
+        let refreshed = match answer {
             Ok(TokenGrant {
                 username: Some(named),
                 ..
@@ -387,13 +600,14 @@ impl Tokens {
                     self.set_health(&account, Health::Fresh, Some(&err.message()));
                     return Err(err);
                 }
-                self.shared
-                    .registry
-                    .record_refresh(id, new.issued_at, new.expires_at)?;
+                // The slot holds what the keyring holds, whatever the registry write does.
                 *state = SlotState {
                     secrets: Some(new.clone()),
                     failure: None,
                 };
+                self.records
+                    .record(&self.shared.registry, id, new.issued_at, new.expires_at)
+                    .await?;
                 self.shared.emit(AppEvent::AccountsChanged);
                 tracing::info!(account = id.0, "refreshed the access token");
                 Ok(new.access_token)
@@ -419,6 +633,27 @@ impl Tokens {
                 Err(err)
             }
         }
+    }
+
+    /// Under the account's refresh lock, with its registry row as read under it: the tokens in
+    /// the slot as the keyring holds them now. The keyring is read only when it may hold
+    /// something the slot does not: no tokens read yet, the registry's times differ from the
+    /// slot's (another process refreshed or signed in meanwhile, or a registry write failed),
+    /// or a rotating OAuth 2.0 server, whose refresh token must be the latest.
+    async fn take_up_changes(
+        &self,
+        state: &mut SlotState,
+        account: &Account,
+        key: &str,
+        app: &App,
+    ) -> Result<()> {
+        let unchanged = state.secrets.as_ref().is_some_and(|cached| {
+            cached.issued_at == account.issued_at && cached.expires_at == account.expires_at
+        });
+        if !unchanged || app.provider.protocol() == Protocol::OAuth2 {
+            state.secrets = self.shared.vault.account(key).await?;
+        }
+        Ok(())
     }
 
     /// Records what a broadcast learned: a token the provider took clears an earlier
@@ -554,7 +789,15 @@ impl Tokens {
         refresh_token: &SecretString,
         tries: u32,
     ) -> Result<TokenGrant> {
-        let secret = self.client_secret_if_needed(app).await?;
+        let shared_secret = self.secrets_in_flight.share(app.id);
+        let mut secret = shared_secret
+            .get_or_try_init(|| self.client_secret_if_needed(app))
+            .await?
+            .clone();
+        // The shared secret may be older than this refresh: when the provider refuses it, the
+        // keyring is asked once, and a secret changed meanwhile is tried (a provider refuses
+        // the client before it looks at the grant, so the refresh token is not used up).
+        let mut secret_checked = false;
         let rotating = app.provider.protocol() == Protocol::OAuth2;
         let mut delay = self.shared.settings.retry_first_delay;
         let mut tried = 1;
@@ -579,10 +822,19 @@ impl Tokens {
                     delay *= 2;
                     tried += 1;
                 }
-                other => {
-                    return other
-                        .map_err(|err: CallError| err.into_error(&app.provider, &app.client_id))
+                Err(err) => {
+                    let err = err.into_error(&app.provider, &app.client_id);
+                    if matches!(err, Error::WrongClientSecret { .. }) && !secret_checked {
+                        secret_checked = true;
+                        let current = self.client_secret_if_needed(app).await?;
+                        if !same_secret(current.as_ref(), secret.as_ref()) {
+                            secret = current;
+                            continue;
+                        }
+                    }
+                    return Err(err);
                 }
+                Ok(grant) => return Ok(grant),
             }
         }
     }
@@ -619,29 +871,57 @@ impl Tokens {
     }
 
     /// One pass of the background refresher: refreshes code-flow accounts near expiry and
-    /// marks implicit accounts whose sign-in ran out. Returns how many were refreshed.
-    pub async fn refresh_due_accounts(&self) -> usize {
-        let accounts = match self.shared.registry.accounts() {
-            Ok(accounts) => accounts,
-            Err(err) => {
+    /// marks implicit accounts whose sign-in ran out. The refreshes run at most
+    /// `refresh_concurrency` at a time (at least one), taking the apps' accounts in turn so
+    /// that one provider does not hold every place; each goes through the same single-flight
+    /// path as any caller's. Returns how many were refreshed.
+    pub async fn refresh_due_accounts(self: &Arc<Self>) -> usize {
+        let registry = &self.shared.registry;
+        let (accounts, apps) = match (registry.accounts(), registry.apps()) {
+            (Ok(accounts), Ok(apps)) => (accounts, apps),
+            (Err(err), _) | (_, Err(err)) => {
                 tracing::warn!("the refresher could not list accounts: {err}");
                 return 0;
             }
         };
+        let apps: HashMap<AppId, Arc<App>> = apps
+            .into_iter()
+            .map(|app| (app.id, Arc::new(app)))
+            .collect();
         let now = self.shared.clock.now();
         let margin = self.shared.settings.refresh_margin.as_secs() as i64;
-        let mut refreshed = 0;
+        let mut due_by_app: BTreeMap<AppId, VecDeque<AccountId>> = BTreeMap::new();
         for account in accounts.iter().filter(|a| a.health != Health::NeedsSignIn) {
-            let due = due_for_refresh(account.issued_at, account.expires_at, now, margin);
+            let Some(app) = apps.get(&account.app_id) else {
+                continue;
+            };
             match account.flow {
-                Flow::Code if due && self.token(account.id, false).await.is_ok() => refreshed += 1,
+                Flow::Code
+                    if due_for_refresh(account.issued_at, account.expires_at, now, margin) =>
+                {
+                    due_by_app.entry(app.id).or_default().push_back(account.id);
+                }
                 Flow::Implicit if expired(account.expires_at, now) => {
-                    if let Ok(app) = self.shared.registry.app(account.app_id) {
-                        let _ = self.needs_sign_in(account, ran_out_reason(&app));
-                    }
+                    let _ = self.needs_sign_in(account, ran_out_reason(app));
                 }
                 _ => {}
             }
+        }
+        let at_once = self.shared.settings.refresh_concurrency.max(1);
+        let mut running = JoinSet::new();
+        let mut refreshed = 0;
+        for (app_id, id) in in_turn(due_by_app) {
+            if running.len() >= at_once {
+                refreshed += usize::from(finished(running.join_next().await));
+            }
+            let Some(app) = apps.get(&app_id).cloned() else {
+                continue;
+            };
+            let tokens = self.clone();
+            running.spawn(async move { tokens.token_with(id, false, Some(&app)).await.is_ok() });
+        }
+        while let Some(done) = running.join_next().await {
+            refreshed += usize::from(finished(Some(done)));
         }
         refreshed
     }
@@ -677,5 +957,47 @@ mod tests {
         assert!(due_for_refresh(0, Some(100), 500, day));
         assert!(!due_for_refresh(0, None, i64::MAX, day));
         assert!(!expired(None, i64::MAX) && expired(Some(100), 100));
+    }
+
+    #[test]
+    fn the_refresher_takes_the_apps_accounts_in_turn() {
+        let (a, b, c) = (AppId(1), AppId(2), AppId(3));
+        let by_app = BTreeMap::from([
+            (
+                a,
+                VecDeque::from([AccountId(10), AccountId(11), AccountId(12)]),
+            ),
+            (b, VecDeque::from([AccountId(20)])),
+            (c, VecDeque::from([AccountId(30), AccountId(31)])),
+        ]);
+        let order: Vec<i64> = in_turn(by_app).into_iter().map(|(_, id)| id.0).collect();
+        assert_eq!(order, [10, 20, 30, 11, 31, 12]);
+        assert!(in_turn(BTreeMap::new()).is_empty());
+    }
+
+    #[test]
+    fn a_client_secret_is_shared_only_while_a_refresh_holds_it() {
+        let secrets = SecretsInFlight::default();
+        let first = secrets.share(AppId(1));
+        first.set(Some(SecretString::from("s3cret"))).unwrap();
+        let second = secrets.share(AppId(1));
+        assert!(Arc::ptr_eq(&first, &second), "shared while in flight");
+        assert!(
+            !Arc::ptr_eq(&first, &secrets.share(AppId(2))),
+            "one per app"
+        );
+        drop((first, second));
+        let later = secrets.share(AppId(1));
+        assert!(later.get().is_none(), "read again once no refresh holds it");
+        assert_eq!(secrets.apps.lock().unwrap().len(), 1, "nothing else kept");
+    }
+
+    #[test]
+    fn secrets_compare_by_value() {
+        let one = SecretString::from("one");
+        assert!(same_secret(Some(&one), Some(&SecretString::from("one"))));
+        assert!(!same_secret(Some(&one), Some(&SecretString::from("two"))));
+        assert!(!same_secret(Some(&one), None));
+        assert!(same_secret(None, None));
     }
 }

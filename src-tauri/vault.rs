@@ -437,12 +437,19 @@ fn probe(store: &dyn SecretStore) -> Result<(), StoreError> {
 #[derive(Clone)]
 pub struct Vault {
     store: Arc<dyn SecretStore>,
+    /// One keyring call at a time: the Secret Service daemon answers one client after another
+    /// anyway, and concurrent sessions (a refresher running 8 refreshes at once) only add
+    /// failures under load, never speed.
+    one_at_a_time: Arc<std::sync::Mutex<()>>,
 }
 
 impl Vault {
     /// A vault over `store`.
     pub fn new(store: Arc<dyn SecretStore>) -> Self {
-        Self { store }
+        Self {
+            store,
+            one_at_a_time: Arc::default(),
+        }
     }
 
     /// Fails with the keyring error when the store cannot be used, so no sign-in starts that
@@ -553,17 +560,20 @@ impl Vault {
         call: impl FnOnce(&dyn SecretStore) -> Result<T, StoreError> + Send + 'static,
         failed: &'static str,
     ) -> Result<T> {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || call(store.as_ref()))
-            .await
-            .map_err(|err| Error::Internal(format!("a keyring call stopped: {err}")))?
-            .map_err(|err| match err {
-                StoreError::Unavailable(detail) => Error::KeyringUnavailable {
-                    detail: format!("The keyring said: {detail}."),
-                    failed,
-                },
-                StoreError::Damaged(detail) => Error::KeyringEntryDamaged { detail },
-            })
+        let (store, gate) = (self.store.clone(), self.one_at_a_time.clone());
+        tokio::task::spawn_blocking(move || {
+            let _turn = gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            call(store.as_ref())
+        })
+        .await
+        .map_err(|err| Error::Internal(format!("a keyring call stopped: {err}")))?
+        .map_err(|err| match err {
+            StoreError::Unavailable(detail) => Error::KeyringUnavailable {
+                detail: format!("The keyring said: {detail}."),
+                failed,
+            },
+            StoreError::Damaged(detail) => Error::KeyringEntryDamaged { detail },
+        })
     }
 }
 

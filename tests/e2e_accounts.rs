@@ -9,12 +9,9 @@ mod support;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use authdeck::accounts::{Health, NewAccount};
-use authdeck::apps::{AppInput, Flow};
-use authdeck::registry::Registry;
 use fake_hivesigner::{Consent, Endpoint, Failure, FakeConfig, RedirectRules};
 use serde_json::json;
-use support::app::{exclusive, fake_provider, AppSession};
+use support::app::{exclusive, fake_provider, poll_until, AppSession, UI_TIMEOUT};
 use support::deck::SECRET;
 use support::keyring;
 
@@ -152,62 +149,122 @@ async fn the_accounts_window_from_registration_to_removal() {
     app.stop().await;
 }
 
-/// Seeds `count` accounts of one app straight into the registry (display only: no tokens).
-fn seed_accounts(data_dir: &Path, count: usize) {
-    let registry = Registry::open(&data_dir.join(authdeck::REGISTRY_FILE)).unwrap();
-    let app: AppInput = serde_json::from_value(json!({
-        "preset": "hivesigner",
-        "clientId": "benchapp",
-        "scopes": ["posting", "offline"],
-    }))
-    .unwrap();
-    let app_id = registry
-        .insert_app(&app.validate().unwrap(), true, 0)
-        .unwrap();
-    let now = authdeck::clock::Clock::now(&authdeck::clock::SystemClock);
-    for index in 0..count {
-        let id = registry
-            .upsert_account(
-                &NewAccount {
-                    app_id,
-                    username: format!("user{index:05}"),
-                    scopes: vec!["vote".into(), "comment".into(), "custom_json".into()],
-                    flow: if index % 5 == 0 {
-                        Flow::Implicit
-                    } else {
-                        Flow::Code
-                    },
-                    issued_at: now,
-                    expires_at: Some(now + 3_600 + index as i64 * 600),
-                },
-                now,
-            )
-            .unwrap();
-        if index % 7 == 0 {
-            registry
-                .set_health(
-                    id,
-                    Health::NeedsSignIn,
-                    Some("The provider refused the grant."),
-                )
-                .unwrap();
-        }
-    }
+/// Rows the accounts view keeps in the DOM above and below those in view (`BUFFER_ROWS` in
+/// ui/accounts.js).
+const BUFFER_ROWS: u64 = 30;
+
+/// The windowed accounts list as the page has it now: the rows in the DOM (their names), a
+/// row's height with its gap, the list's height, the rows in view and those of them whose
+/// content sticks out of the row, where the last row ends against the list's end, the focused
+/// row, and the most rows the window may hold.
+async fn list_state(app: &AppSession) -> serde_json::Value {
+    app.client
+        .execute(
+            "const rows = document.getElementById('account-rows');
+             const all = [...rows.querySelectorAll('.account-row')];
+             const name = (row) => row ? row.querySelector('.account-name').textContent : null;
+             const gapUnder = (row) => parseFloat(getComputedStyle(row).marginBottom) || 0;
+             const pitch = all.length ? all[0].getBoundingClientRect().height + gapUnder(all[0]) : 0;
+             const list = rows.getBoundingClientRect();
+             const inView = all.filter((row) => {
+               const box = row.getBoundingClientRect();
+               return box.bottom > 0 && box.top < innerHeight;
+             });
+             const sticksOut = (row) => {
+               const bottom = row.getBoundingClientRect().bottom;
+               return [...row.querySelectorAll('*')].some((e) => e.getBoundingClientRect().bottom > bottom + 0.5);
+             };
+             const last = all[all.length - 1];
+             return {
+               rows: all.length, names: all.map(name), pitch, height: list.height,
+               inView: inView.map(name), overflowing: inView.filter(sticksOut).map(name),
+               lastEnd: last ? last.getBoundingClientRect().bottom + gapUnder(last) - list.bottom : null,
+               focused: name(document.activeElement.closest('.account-row')),
+               rowCount: document.getElementById('accounts-table').getAttribute('aria-rowcount'),
+               most: pitch ? Math.ceil(innerHeight / pitch) + 1 + 2 * arguments[0] + 3 : 0,
+             };",
+            vec![json!(BUFFER_ROWS)],
+        )
+        .await
+        .unwrap()
+}
+
+/// Runs `script` in the window.
+async fn run(app: &AppSession, script: &str) {
+    app.client
+        .execute(script, vec![])
+        .await
+        .unwrap_or_else(|err| panic!("the script runs: {err}\n{script}"));
+}
+
+/// Waits until the list's state passes `check`, and returns it.
+async fn list_until(
+    app: &AppSession,
+    what: &str,
+    check: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    poll_until(what, UI_TIMEOUT, || async {
+        let state = list_state(app).await;
+        check(&state).then_some(state)
+    })
+    .await
+}
+
+/// The names in a list state's `key`.
+fn names<'a>(state: &'a serde_json::Value, key: &str) -> Vec<&'a str> {
+    state[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|name| name.as_str())
+        .collect()
+}
+
+/// Checks that the list stands for `listed` rows of one height, holds no more rows than its
+/// window and that the rows in view hold their content.
+fn assert_windowed(state: &serde_json::Value, listed: usize) {
+    let pitch = state["pitch"].as_f64().unwrap();
+    assert!(pitch > 0.0, "{state}");
+    let height = state["height"].as_f64().unwrap();
+    assert!(
+        (height - listed as f64 * pitch).abs() < 1.0,
+        "the list is {height} px high, not {listed} rows of {pitch} px: {state}"
+    );
+    let in_dom = state["rows"].as_u64().unwrap();
+    assert!(in_dom >= 1, "{state}");
+    assert!(
+        in_dom <= state["most"].as_u64().unwrap().min(listed as u64),
+        "{in_dom} rows in the DOM, more than the window holds: {state}"
+    );
+    assert_eq!(
+        names(state, "overflowing"),
+        Vec::<&str>::new(),
+        "rows too small for their content"
+    );
+    assert_eq!(
+        state["rowCount"],
+        json!((listed + 1).to_string()),
+        "{state}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a display and the drivers: run scripts/test.sh"]
-async fn a_thousand_accounts_render_and_the_time_is_reported() {
+async fn a_thousand_accounts_are_listed_in_a_window_of_rows_and_the_time_is_reported() {
     const COUNT: usize = 1_000;
     let _one_app = exclusive().await;
-    let app = AppSession::start_prepared(HashMap::new(), |data| seed_accounts(data, COUNT)).await;
+    let app = AppSession::start_prepared(HashMap::new(), |data| {
+        support::seed::accounts(
+            data,
+            "benchapp",
+            COUNT,
+            |i| 3_600 + i as i64 * 600,
+            |i| i % 5 == 0,
+            |i| i % 7 == 0,
+        )
+    })
+    .await;
     app.wait_for_text("#account-count", "1000 accounts").await;
-    let rows = app
-        .client
-        .find_all(fantoccini::Locator::Css("#account-rows .account-row"))
-        .await
-        .unwrap();
-    assert_eq!(rows.len(), COUNT);
 
     // The page's own marks: the whole load (command + rows + layout), and its parts.
     let measures = app
@@ -222,19 +279,104 @@ async fn a_thousand_accounts_render_and_the_time_is_reported() {
         .unwrap();
     let [load, render, build] =
         [0, 1, 2].map(|i| measures[i].as_f64().expect("the page measured it"));
+    let top = list_state(&app).await;
     let report = format!(
         "accounts window: {COUNT} accounts listed and rendered in {load:.0} ms \
-         (building the rows {build:.0} ms, rows + layout {render:.0} ms, the rest is the command)\n"
+         (sorting them and building the {} rows in the DOM {build:.0} ms, rows + layout \
+         {render:.0} ms, the rest is the command)\n",
+        top["rows"]
     );
     print!("{report}");
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench/accounts-render.txt");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, report).unwrap();
 
-    // Filtering narrows the rows without a round trip to the app.
+    // All 1,000 are listed (the count, the list's height), the DOM holds the first window.
+    assert_windowed(&top, COUNT);
+    assert!(top["rows"].as_u64().unwrap() < COUNT as u64 / 4, "{top}");
+    assert_eq!(names(&top, "names")[0], "@user00000", "needs sign-in first");
+
+    // Scrolling to the end shows the last account at the list's end; the first rows are gone.
+    run(
+        &app,
+        "window.scrollTo(0, document.documentElement.scrollHeight)",
+    )
+    .await;
+    let end = list_until(&app, "the last account in view", |state| {
+        names(state, "inView").contains(&"@user00999")
+    })
+    .await;
+    assert_windowed(&end, COUNT);
+    assert_eq!(names(&end, "names").last(), Some(&"@user00999"), "{end}");
+    assert!(end["lastEnd"].as_f64().unwrap().abs() < 1.0, "{end}");
+    assert!(!names(&end, "names").contains(&"@user00000"), "{end}");
+
+    // A focused row stays while the list scrolls away from it, and Tab from it reaches the
+    // next account.
+    run(
+        &app,
+        "document.querySelector(\"button[aria-label='Remove @user00998']\").focus({ preventScroll: true });
+         window.scrollTo(0, 0);",
+    )
+    .await;
+    let back = list_until(&app, "the first account in view again", |state| {
+        names(state, "inView").contains(&"@user00000")
+    })
+    .await;
+    assert_eq!(back["focused"], "@user00998", "{back}");
+    assert!(!names(&back, "inView").contains(&"@user00998"), "{back}");
+    app.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(&fantoccini::key::Key::Tab.to_string())
+        .await
+        .unwrap();
+    let next = list_until(&app, "the next account focused and in view", |state| {
+        state["focused"] == "@user00999" && names(state, "inView").contains(&"@user00999")
+    })
+    .await;
+    assert_windowed(&next, COUNT);
+
+    // Filtering finds an account far down the list, and narrows the list without a round
+    // trip to the app.
+    run(
+        &app,
+        "document.activeElement.blur(); window.scrollTo(0, 0);",
+    )
+    .await;
+    app.type_into("#account-filter", "user00987").await;
+    app.wait_for_text("#account-count", "1 of 1000 accounts")
+        .await;
+    app.wait_for_text(".account-row", "@user00987").await;
+    let one = list_state(&app).await;
+    assert_windowed(&one, 1);
+    assert_eq!(names(&one, "names"), ["@user00987"]);
     app.type_into("#account-filter", "user0099").await;
     app.wait_for_text("#account-count", "10 of 1000 accounts")
         .await;
+    let ten = list_until(&app, "ten rows", |state| state["rows"] == 10).await;
+    assert_windowed(&ten, 10);
+
+    // A narrow window stacks each row into a taller card: the window is drawn again with it.
+    run(
+        &app,
+        "const filter = document.getElementById('account-filter');
+         filter.value = '';
+         filter.dispatchEvent(new Event('input'));",
+    )
+    .await;
+    app.wait_for_text("#account-count", "1000 accounts").await;
+    let wide = list_state(&app).await["pitch"].as_f64().unwrap();
+    app.client.set_window_size(700, 720).await.unwrap();
+    let narrow = list_until(&app, "the rows stacked", |state| {
+        state["pitch"].as_f64().unwrap() > wide
+            && (state["height"].as_f64().unwrap() - COUNT as f64 * state["pitch"].as_f64().unwrap())
+                .abs()
+                < 1.0
+    })
+    .await;
+    assert_windowed(&narrow, COUNT);
     app.stop().await;
 }
 

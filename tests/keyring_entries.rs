@@ -163,6 +163,33 @@ async fn old_style_entries_move_to_their_new_names_once() {
 
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
+async fn once_the_move_is_done_a_start_no_longer_searches_for_every_account() {
+    let (deck, _ids) = Deck::with_accounts(CLIENT, &["alice", "bob"]).await;
+    let host = host(&deck);
+    assert_eq!(
+        deck.core.catalog().migrate_keyring_entries().await.unwrap(),
+        0,
+        "nothing old to move at the first start"
+    );
+    // An old-style entry that appears afterwards is not looked for: the registry records
+    // that this data folder's entries have their current names, so a start costs one read
+    // per app instead of one search per account.
+    let stray = format!("account/{host}/{CLIENT}/alice");
+    raw_entry(&deck, &stray).set_password("stray").unwrap();
+    assert_eq!(
+        deck.core.catalog().migrate_keyring_entries().await.unwrap(),
+        0
+    );
+    assert!(
+        deck.keyring_keys().contains(&stray),
+        "the later start did not search for old-style entries: {:?}",
+        deck.keyring_keys()
+    );
+    raw_entry(&deck, &stray).delete_credential().unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn apps_that_shared_an_old_entry_each_get_a_copy_and_honest_flags() {
     let deck = Deck::start(FakeConfig::default()).await;
     let root = deck.fake.base_url();

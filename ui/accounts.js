@@ -1,13 +1,26 @@
 // The accounts view: one row per account, sorted by attention needed, filtered as you type,
-// with a live expiry countdown ticking in the page (no polling of the app). An account that
-// broadcasts has an "Authority" panel: who holds posting authority over it on chain, and
-// whether its app granted the provider's broadcaster. A click on one of the app's desktop
-// notifications brings the account into view here.
+// with a live expiry countdown ticking in the page (no polling of the app). Its first list is
+// the one `boot.js` asked for before the modules loaded, rendered before the page's first
+// paint. The list is windowed: the DOM holds only the rows in view and BUFFER_ROWS either side
+// (and the focused row with its neighbours), between a padding and a height that stand for the
+// rest; rows have one fixed height (style.css), so where each one goes is arithmetic. Scrolling
+// draws the new window once per frame; rows that stay are kept as they are. The countdowns
+// wake up only when a text changes (and not while the window is hidden), and write only that
+// text of the rows in the DOM: an idle window draws nothing. An account that broadcasts has an
+// "Authority" panel: who holds posting authority over it on chain, and whether its app granted
+// the provider's broadcaster. A click on one of the app's desktop notifications brings the
+// account into view here.
 import { EVENTS, invoke, listen, messageOf } from "./tauri.js";
 import { confirmDialog, h } from "./dom.js";
-import { appName, countdown, dateTime, isSignerKind, nowSeconds, removalWords, scopesText } from "./format.js";
+import { appName, countdown, countdownChangesAt, dateTime, isSignerKind, nowSeconds, removalWords, scopesText } from "./format.js";
 
 const HIGHLIGHT_MS = 8000;
+
+/** Rows kept in the DOM above and below those in view: a quick scroll or a key finds them. */
+export const BUFFER_ROWS = 30;
+
+/** A row's height (with its gap) until one is measured; style.css fixes the real one. */
+const PITCH_GUESS = 168;
 
 /** Sent by the app when a notification about an account was clicked (src-tauri/events.rs). */
 const SHOW_ACCOUNT_EVENT = "authdeck:show-account";
@@ -88,31 +101,57 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
   const empty = root.querySelector("#accounts-empty");
   const filter = root.querySelector("#account-filter");
   const count = root.querySelector("#account-count");
-  let countdowns = [];
   let accounts = [];
+  // Every account in the list's order, with what its row shows and what the filter matches:
+  // { account, key, search }. `listed` is the part the filter lets through, the list the rows
+  // window onto.
+  let ordered = [];
+  let listed = [];
+  // The rows in the DOM: account id -> { row, key, account, countdown }.
+  let shown = new Map();
+  let countdowns = [];
+  let pitch = PITCH_GUESS;
   let pendingHighlight = null;
-  let shown = new Map(); // account id -> { row, timer, expiresAt, key }
+  const highlighted = new Set();
+  const gaps = [];
 
-  const applyFilter = () => {
+  const applyFilter = ({ marking = false } = {}) => {
     const needle = filter.value.trim().toLowerCase();
-    let visible = 0;
-    for (const row of rows.children) {
-      const match = !needle || row.dataset.search.includes(needle);
-      row.hidden = !match;
-      if (match) visible += 1;
-    }
-    count.textContent = needle
-      ? `${visible} of ${accounts.length} accounts`
+    listed = needle ? ordered.filter((item) => item.search.includes(needle)) : ordered;
+    // Written only when it changes: a reload that changed nothing repaints nothing.
+    const text = needle
+      ? `${listed.length} of ${accounts.length} accounts`
       : `${accounts.length} account${accounts.length === 1 ? "" : "s"}`;
+    if (count.textContent !== text) count.textContent = text;
+    // The table counts every listed row, not only those in the DOM (the header is row 1).
+    const rowCount = String(listed.length + 1);
+    if (table.getAttribute("aria-rowcount") !== rowCount) table.setAttribute("aria-rowcount", rowCount);
+    draw({ marking });
   };
 
+  // The countdowns of the rows in the DOM: each entry knows when its text changes next; one
+  // timer wakes up at the earliest of those, writes the texts that changed and nothing else,
+  // and sleeps while the window is hidden.
+  let ticking = null;
   const tick = () => {
+    clearTimeout(ticking);
+    ticking = null;
+    if (document.visibilityState === "hidden") return;
     const now = nowSeconds();
+    let next = Infinity;
     for (const entry of countdowns) {
-      if (entry.expiresAt === null || entry.expiresAt === undefined) continue;
-      const text = countdown(entry.expiresAt, now);
-      if (entry.node.textContent !== text) entry.node.textContent = text;
+      if (entry.changesAt <= now) {
+        const text = countdown(entry.expiresAt, now);
+        if (entry.text !== text) {
+          entry.text = text;
+          entry.node.firstChild.data = text;
+        }
+        entry.changesAt = countdownChangesAt(entry.expiresAt, now);
+      }
+      if (entry.changesAt < next) next = entry.changesAt;
     }
+    // A little past the second it changes, so that second has begun when it runs.
+    if (next !== Infinity) ticking = setTimeout(tick, Math.max(0, next * 1000 - Date.now()) + 20);
   };
 
   const act = async (action, account, button) => {
@@ -140,8 +179,8 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
     const health = healthOf(account, now);
     const row = template.cloneNode(true);
     row.classList.add(`health-${health.key}`);
+    if (highlighted.has(account.id)) row.classList.add("row-new");
     row.dataset.id = account.id;
-    row.dataset.search = `${account.username} ${account.appClientId} ${account.providerLabel}${account.sandbox ? " sandbox" : ""}`.toLowerCase();
     row.querySelector(".account-name").textContent = `@${account.username}`;
     row.dataset.kind = account.providerKind ?? "";
     row.querySelector(".account-app").textContent = `${appName(account.providerKind, account.appClientId)} · ${account.providerLabel}`;
@@ -156,7 +195,9 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
       ? dateTime(account.expiresAt)
       : "The provider gave no expiry: Authdeck uses the token until the provider refuses it.";
     const timer = expiry.firstElementChild;
-    timer.textContent = countdown(account.expiresAt, now);
+    // One text node for the life of the row: a tick changes its data and nothing else.
+    const text = countdown(account.expiresAt, now);
+    timer.append(text);
     if (!known) timer.classList.add("no-expiry");
     const note = refreshNote(account);
     if (note) expiry.append(h("p", { class: "expiry-note" }, note));
@@ -164,8 +205,11 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
     badge.classList.add(`badge-${health.key}`);
     badge.textContent = health.label;
     const detail = row.querySelector(".health-detail");
-    if (account.healthDetail) detail.textContent = account.healthDetail;
-    else detail.remove();
+    if (account.healthDetail) {
+      detail.textContent = account.healthDetail;
+      // Rows have one height: a long detail is cut short there, and whole here.
+      detail.title = account.healthDetail;
+    } else detail.remove();
     for (const button of row.querySelectorAll("button")) {
       button.setAttribute("aria-label", `${button.textContent} @${account.username}`);
     }
@@ -174,7 +218,8 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
     if (!account.broadcasts) row.querySelector('[data-action="authority"]').remove();
     // The way back for an account that needs it stands out.
     if (health.key === "needs-sign-in") row.querySelector('[data-action="sign-in"]').classList.add("primary");
-    return { row, timer, expiresAt: account.expiresAt, account };
+    const ticks = known ? { node: timer, expiresAt: account.expiresAt, text, changesAt: now } : null;
+    return { row, countdown: ticks };
   };
 
   // What a row shows; a row whose key did not change is kept as it is (focus, highlight).
@@ -193,33 +238,117 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
       account.sandbox,
     ]);
 
+  const searchOf = (account) =>
+    `${account.username} ${account.appClientId} ${account.providerLabel}${account.sandbox ? " sandbox" : ""}`.toLowerCase();
+
+  // The part of `listed` in view, BUFFER_ROWS either side: [first, end).
+  const inView = () => {
+    const top = rows.getBoundingClientRect().top;
+    const end = Math.min(listed.length, Math.ceil(Math.max(0, window.innerHeight - top) / pitch) + BUFFER_ROWS);
+    const first = Math.min(end, Math.max(0, Math.floor(Math.max(0, -top) / pitch) - BUFFER_ROWS));
+    return [first, end];
+  };
+
+  const indexOf = (accountId) => listed.findIndex((item) => item.account.id === accountId);
+
+  // An empty block standing for the rows between two parts of the window.
+  const gap = (index, rowsLeftOut) => {
+    gaps[index] ??= h("div", { class: "account-gap", "aria-hidden": "true" });
+    const height = `${rowsLeftOut * pitch}px`;
+    if (gaps[index].style.height !== height) gaps[index].style.height = height;
+    return gaps[index];
+  };
+
+  const setStyle = (name, value) => {
+    if (rows.style[name] !== value) rows.style[name] = value;
+  };
+
+  // Puts `nodes` in `rows`, in order, touching only what changed: rows that stay are neither
+  // rebuilt nor moved (unless the order changed), and a focused one keeps the focus.
+  const place = (nodes) => {
+    const focused = document.activeElement;
+    const wanted = new Set(nodes);
+    for (const child of [...rows.children]) if (!wanted.has(child)) child.remove();
+    let cursor = rows.firstElementChild;
+    for (const node of nodes) {
+      if (node === cursor) cursor = cursor.nextElementSibling;
+      else rows.insertBefore(node, cursor);
+    }
+    if (focused && focused !== document.activeElement && rows.contains(focused)) focused.focus({ preventScroll: true });
+  };
+
+  // Lays out the window: the rows in view and the buffer, the focused row (and `keep`) with
+  // their neighbours, the padding above and the list's whole height.
+  const layout = (keep, marking) => {
+    const now = nowSeconds();
+    const [first, end] = inView();
+    const wanted = new Set();
+    for (let index = first; index < end; index += 1) wanted.add(index);
+    const focusedRow = rows.contains(document.activeElement) ? document.activeElement.closest(".account-row") : null;
+    // Tab and Shift+Tab from the focused row go on to the next account, wherever the window is.
+    for (const id of [keep, focusedRow ? Number(focusedRow.dataset.id) : null]) {
+      const at = id === null ? -1 : indexOf(id);
+      if (at < 0) continue;
+      for (let index = Math.max(0, at - 1); index <= Math.min(listed.length - 1, at + 1); index += 1) wanted.add(index);
+    }
+    const indices = [...wanted].sort((a, b) => a - b);
+    const next = new Map();
+    const nodes = [];
+    let previous = indices.length > 0 ? indices[0] - 1 : -1;
+    for (const index of indices) {
+      if (index > previous + 1) nodes.push(gap(nodes.length - next.size, index - previous - 1));
+      previous = index;
+      const { account, key } = listed[index];
+      const kept = shown.get(account.id);
+      const entry = kept && kept.key === key ? kept : { ...renderRow(account, now), key };
+      entry.account = account;
+      const rowIndex = String(index + 2);
+      if (entry.row.getAttribute("aria-rowindex") !== rowIndex) entry.row.setAttribute("aria-rowindex", rowIndex);
+      next.set(account.id, entry);
+      nodes.push(entry.row);
+    }
+    if (marking) performance.mark("accounts-rows-built");
+    shown = next;
+    place(nodes);
+    setStyle("paddingTop", `${(indices[0] ?? 0) * pitch}px`);
+    setStyle("height", `${listed.length * pitch}px`);
+    countdowns = [];
+    for (const { countdown: ticks } of next.values()) if (ticks) countdowns.push(ticks);
+  };
+
+  // A row's height with its gap, from a row in the DOM; false when unchanged or not laid out.
+  const measure = () => {
+    const row = rows.querySelector(".account-row");
+    const height = row?.getBoundingClientRect().height ?? 0;
+    if (height === 0) return false;
+    const measured = height + (parseFloat(getComputedStyle(row).marginBottom) || 0);
+    if (Math.abs(measured - pitch) < 0.01) return false;
+    pitch = measured;
+    return true;
+  };
+
+  const draw = ({ keep = null, marking = false } = {}) => {
+    layout(keep, marking);
+    if (measure()) layout(keep, false);
+    tick();
+  };
+
+  // Scrolls and size changes draw the window once per frame, however many events came.
+  let frame = 0;
+  const schedule = () => {
+    frame ||= requestAnimationFrame(() => {
+      frame = 0;
+      draw();
+    });
+  };
+
   const render = () => {
     performance.mark("accounts-render-start");
     const now = nowSeconds();
-    const next = new Map();
-    const ordered = sortByAttention(accounts, now).map((account) => {
-      const key = keyOf(account);
-      const kept = shown.get(account.id);
-      const entry = kept && kept.key === key ? { ...kept, account } : { ...renderRow(account, now), key };
-      next.set(account.id, entry);
-      return entry.row;
-    });
-    performance.mark("accounts-rows-built");
-    shown = next;
-    countdowns = [...next.values()]
-      .filter(({ expiresAt }) => expiresAt !== null && expiresAt !== undefined)
-      .map(({ timer, expiresAt }) => ({ node: timer, expiresAt }));
-    const current = rows.children;
-    const sameOrder =
-      current.length === ordered.length && ordered.every((row, index) => current[index] === row);
-    if (!sameOrder) {
-      const focused = document.activeElement;
-      rows.replaceChildren(...ordered);
-      if (focused && rows.contains(focused)) focused.focus();
-    }
-    table.hidden = accounts.length === 0;
-    empty.hidden = accounts.length !== 0;
-    applyFilter();
+    ordered = sortByAttention(accounts, now).map((account) => ({ account, key: keyOf(account), search: searchOf(account) }));
+    if (table.hidden !== (accounts.length === 0)) table.hidden = accounts.length === 0;
+    if (empty.hidden !== (accounts.length !== 0)) empty.hidden = accounts.length !== 0;
+    applyFilter({ marking: true });
     if (pendingHighlight !== null) highlight(pendingHighlight);
     performance.mark("accounts-rows-inserted");
     void rows.offsetHeight; // lay out now, so the measure includes layout
@@ -227,15 +356,22 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
   };
 
   const highlight = (accountId, { focus = false } = {}) => {
-    const row = rows.querySelector(`.account-row[data-id="${accountId}"]`);
-    if (!row) {
+    if (!ordered.some((item) => item.account.id === accountId)) {
       pendingHighlight = accountId;
       return;
     }
     pendingHighlight = null;
+    highlighted.add(accountId);
+    setTimeout(() => {
+      highlighted.delete(accountId);
+      shown.get(accountId)?.row.classList.remove("row-new");
+    }, HIGHLIGHT_MS);
+    // Filtered out: highlighted when it is listed again.
+    if (indexOf(accountId) < 0) return;
+    draw({ keep: accountId });
+    const { row } = shown.get(accountId);
     row.classList.add("row-new");
     row.scrollIntoView({ block: "nearest" });
-    setTimeout(() => row.classList.remove("row-new"), HIGHLIGHT_MS);
     if (focus) {
       // Selected: the way back for an account that needs it takes the focus.
       const target = row.querySelector("button.primary") ?? row.querySelector("button");
@@ -249,8 +385,7 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
     if (accountId === undefined || accountId === null) return;
     document.querySelector('nav.views [data-view="accounts"]')?.click();
     await reload();
-    const row = rows.querySelector(`.account-row[data-id="${accountId}"]`);
-    if (row?.hidden) {
+    if (indexOf(accountId) < 0 && filter.value) {
       filter.value = "";
       applyFilter();
     }
@@ -259,21 +394,26 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
 
   const authority = startAuthorityPanel(root.querySelector("#authority-panel"), { notify });
 
+  // Shows a `list_accounts` reply (or says why there is none).
+  const show = async (listedAccounts) => {
+    try {
+      accounts = await listedAccounts;
+      render();
+      authority.accountsChanged(accounts);
+      onLoaded?.(accounts);
+      performance.measure("accounts-load", "accounts-load-start");
+    } catch (error) {
+      notify({ level: "warning", text: `Could not list the accounts: ${messageOf(error)}` });
+    }
+  };
+
   let reloading = null;
   const reload = () => {
     // Coalesce bursts of change events into one reload.
-    reloading ??= Promise.resolve().then(async () => {
+    reloading ??= Promise.resolve().then(() => {
       reloading = null;
       performance.mark("accounts-load-start");
-      try {
-        accounts = await invoke("list_accounts");
-        render();
-        authority.accountsChanged(accounts);
-        onLoaded?.(accounts);
-        performance.measure("accounts-load", "accounts-load-start");
-      } catch (error) {
-        notify({ level: "warning", text: `Could not list the accounts: ${messageOf(error)}` });
-      }
+      return show(invoke("list_accounts"));
     });
     return reloading;
   };
@@ -285,16 +425,33 @@ export async function startAccountsView(root, { signIn, notify, showApps, onLoad
     const entry = shown.get(id);
     if (button && entry) act(button.dataset.action, entry.account, button);
   });
-  filter.addEventListener("input", applyFilter);
+  filter.addEventListener("input", () => applyFilter());
   root.querySelector("#empty-register").addEventListener("click", () => showApps(true));
-  setInterval(tick, 1000);
-  await listen(EVENTS.accountsChanged, reload);
+  document.addEventListener("visibilitychange", tick);
+  window.addEventListener("scroll", schedule, { passive: true });
+  window.addEventListener("resize", schedule, { passive: true });
+  // The view shown again, or the table's width changed (a narrow window stacks the rows).
+  new ResizeObserver(schedule).observe(rows);
+
+  // The first list: the one boot.js asked for (it also holds the change events until now),
+  // painted in the page's first frame; the startup probe hears when that frame is drawn.
+  const boot = window.authdeckBoot;
+  if (boot) {
+    await show(boot.accounts);
+    boot.reveal();
+    boot.onAccountsChanged(reload);
+  } else {
+    await listen(EVENTS.accountsChanged, reload);
+    await reload();
+  }
+  const painted = accounts.length;
+  requestAnimationFrame(() => setTimeout(() => invoke("page_painted", { accounts: painted }).catch(() => {}), 0));
+
   await listen(SHOW_ACCOUNT_EVENT, (payload) => showAccount(payload?.accountId));
   // A sign-in may be what grants (or restores) an authority: the panel looks again at once.
   await listen(EVENTS.signIn, (progress) => {
     if (progress?.stage === "completed") authority.refresh({ quiet: true, soon: true });
   });
-  await reload();
   return { reload, highlight };
 }
 

@@ -2,10 +2,13 @@
 // Follow, unfollow or mute one account from several; reblog a post from several; delete one's
 // own post or comment (the app asks the chain whether it still can); claim pending rewards,
 // per account or all at once (the app reads what is pending from the chain). Only accounts
-// that can broadcast (Hivesigner and SteemLogin kinds) are offered.
+// that can broadcast (Hivesigner and SteemLogin kinds) are offered. The per-account controls
+// (ticks, the author select, the claim rows) are built when the view is first shown, a page at
+// a time (pickers.js); the ticks are kept in data.
 import { invoke, messageOf } from "./tauri.js";
 import { clearFieldErrors, h, showFieldErrors } from "./dom.js";
 import { reviewAndSend } from "./review.js";
+import { accountPicker, accountSelect, whenShown, windowedList } from "./pickers.js";
 
 const LINK_CHECK_DELAY_MS = 250;
 
@@ -28,34 +31,6 @@ function hasRewards(row) {
   if (!row) return false;
   if (typeof row.hasRewards === "boolean") return row.hasRewards;
   return [row.rewardHbd, row.rewardHive, row.rewardVests].some(isSomething);
-}
-
-/** The account ids ticked in `choices`. */
-function ticked(choices) {
-  return [...choices.querySelectorAll("input:checked")].map((box) => Number(box.value));
-}
-
-/** Ticks for `accounts` in `choices` (keeping what was ticked), labelled "`verb` @name (@app)". */
-function renderChoices(choices, accounts, verb) {
-  const checked = new Set(ticked(choices).map(String));
-  choices.replaceChildren(
-    ...accounts.map((account) =>
-      h(
-        "label",
-        {},
-        h("input", {
-          type: "checkbox",
-          value: account.id,
-          checked: checked.has(String(account.id)),
-          dataset: { username: account.username },
-          "aria-label": `${verb} @${account.username} (@${account.appClientId})`,
-        }),
-        ` @${account.username} `,
-        h("span", { class: "muted" }, `(@${account.appClientId})`),
-      ),
-    ),
-  );
-  if (accounts.length === 0) choices.append(h("p", { class: "help" }, "Add an account first."));
 }
 
 /** Reads the link in `input` as it is typed and says what it points at in `result`. */
@@ -88,9 +63,10 @@ export function startActionsView(root) {
   const followChoices = root.querySelector("#follow-accounts");
   const followTarget = root.querySelector("#follow-target");
   const followWhat = root.querySelector("#follow-what");
+  const followPicker = accountPicker({ holder: followChoices, chosen: new Set(), label: "accounts to follow from", verb: "From" });
   followForm.addEventListener("submit", (event) => {
     event.preventDefault();
-    const accountIds = ticked(followChoices);
+    const accountIds = followPicker.selected();
     const what = followWhat.value;
     const target = followTarget.value.trim().replace(/^@+/, "");
     reviewAndSend({
@@ -107,9 +83,10 @@ export function startActionsView(root) {
   const reblogChoices = root.querySelector("#reblog-accounts");
   const reblogLink = root.querySelector("#reblog-link");
   checkLinkAsTyped(reblogLink, root.querySelector("#reblog-link-result"));
+  const reblogPicker = accountPicker({ holder: reblogChoices, chosen: new Set(), label: "accounts to reblog as", verb: "Reblog as" });
   reblogForm.addEventListener("submit", (event) => {
     event.preventDefault();
-    const accountIds = ticked(reblogChoices);
+    const accountIds = reblogPicker.selected();
     reviewAndSend({
       form: reblogForm,
       results: root.querySelector("#reblog-results"),
@@ -123,6 +100,7 @@ export function startActionsView(root) {
   const deleteAccount = root.querySelector("#delete-account");
   const deleteLink = root.querySelector("#delete-link");
   const deleteButton = deleteForm.querySelector("[type=submit]");
+  const deleteSelect = accountSelect(deleteAccount, { label: "Find the author" });
   deleteForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     const request = { accountId: Number(deleteAccount.value), link: deleteLink.value };
@@ -154,36 +132,50 @@ export function startActionsView(root) {
     return parts.length > 0 ? parts.join(", ") : "nothing pending";
   };
 
-  const renderClaims = (note) => {
-    claimList.replaceChildren(
-      ...accounts.map((account) => {
-        const row = pending.get(account.id);
-        const something = hasRewards(row);
-        const claim = h(
-          "button",
-          {
-            type: "button",
-            class: "claim-one",
-            "aria-label": `Claim the rewards of @${account.username} (@${account.appClientId})`,
-          },
-          "Claim",
-        );
-        claim.addEventListener("click", () => sendClaim([account.id], `Claim the rewards of @${account.username}?`));
-        return h(
-          "li",
-          {
-            class: something ? "claim-row claim-pending" : "claim-row",
-            dataset: { accountId: String(account.id), username: account.username },
-          },
-          h("strong", { class: "claim-name" }, `@${account.username} `),
-          h("span", { class: "muted" }, `(@${account.appClientId}) `),
-          h("span", { class: "claim-amounts" }, row ? amountsText(row) : note ?? "…"),
-          " ",
-          claim,
-        );
-      }),
+  /** What a row without a reading says: "…", "reading the chain…", "not on the chain", "unknown". */
+  let claimNote = "…";
+
+  const claimRow = (account) =>
+    h(
+      "li",
+      { class: "claim-row", dataset: { accountId: String(account.id), username: account.username } },
+      h("strong", { class: "claim-name" }, `@${account.username} `),
+      h("span", { class: "muted" }, `(@${account.appClientId}) `),
+      h("span", { class: "claim-amounts" }),
+      " ",
+      h(
+        "button",
+        {
+          type: "button",
+          class: "claim-one",
+          "aria-label": `Claim the rewards of @${account.username} (@${account.appClientId})`,
+        },
+        "Claim",
+      ),
     );
-    if (accounts.length === 0) claimList.append(h("li", { class: "help" }, "Add an account first."));
+  const updateClaimRow = (row, account) => {
+    const reading = pending.get(account.id);
+    row.classList.toggle("claim-pending", hasRewards(reading));
+    const text = reading ? amountsText(reading) : claimNote;
+    const amounts = row.querySelector(".claim-amounts");
+    if (amounts.textContent !== text) amounts.textContent = text;
+  };
+  const claimRows = windowedList({
+    holder: claimList,
+    label: "accounts",
+    renderRow: claimRow,
+    updateRow: updateClaimRow,
+    emptyRow: (text) => h("li", { class: "help" }, text),
+  });
+  // One listener for every row's Claim button.
+  claimList.addEventListener("click", (event) => {
+    const row = event.target.closest("button.claim-one")?.closest("li[data-account-id]");
+    if (!row) return;
+    sendClaim([Number(row.dataset.accountId)], `Claim the rewards of @${row.dataset.username}?`);
+  });
+  const renderClaims = (note) => {
+    if (note !== undefined) claimNote = note;
+    claimRows.refresh();
   };
 
   const refreshRewards = async () => {
@@ -232,18 +224,27 @@ export function startActionsView(root) {
   // Opening the view reads the rewards again: they change with every payout.
   document.querySelector("button[data-view=actions]")?.addEventListener("click", refreshRewards);
 
+  // Built when the view is shown; while it is hidden, a new list only marks it out of date.
+  // Rows are built anew only for another list of accounts (not for a refreshed token).
+  let builtKey = null;
+  const view = whenShown(root, () => {
+    const key = JSON.stringify(accounts.map((account) => [account.id, account.username, account.appClientId]));
+    if (key !== builtKey) {
+      builtKey = key;
+      followPicker.setAccounts(accounts);
+      reblogPicker.setAccounts(accounts);
+      claimRows.setItems(accounts);
+    } else {
+      followPicker.update(accounts);
+      reblogPicker.update(accounts);
+      claimRows.replace(accounts);
+    }
+    deleteSelect.setOptions(accounts.map((account) => ({ value: account.id, label: `@${account.username} (@${account.appClientId})` })));
+  });
   const setAccounts = (all) => {
     accounts = all.filter((account) => account.broadcasts !== false); // OAuth 2.0 and token-site accounts sign nothing
-    renderChoices(followChoices, accounts, "From");
-    renderChoices(reblogChoices, accounts, "Reblog as");
-    const chosen = deleteAccount.value;
-    deleteAccount.replaceChildren(
-      ...accounts.map((account) => h("option", { value: account.id }, `@${account.username} (@${account.appClientId})`)),
-    );
-    if (accounts.length === 0) deleteAccount.append(h("option", { value: "", disabled: true }, "Add an account first"));
-    if (chosen && accounts.some((account) => String(account.id) === chosen)) deleteAccount.value = chosen;
+    view.stale();
     if (!root.hidden) refreshRewards();
-    else renderClaims();
   };
   return { setAccounts, refreshRewards };
 }

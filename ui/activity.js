@@ -6,6 +6,7 @@ import { EVENTS, invoke, listen } from "./tauri.js";
 import { copyText, h } from "./dom.js";
 import { dateTime } from "./format.js";
 import { reviewAndSend } from "./review.js";
+import { accountSelect, whenShown } from "./pickers.js";
 
 /** The kind of an API console request's entry (`activity::API_REQUEST_KIND`). */
 const API_REQUEST = "api_request";
@@ -146,11 +147,18 @@ export async function startActivityView(root, { notify }) {
   await listen(EVENTS.activityChanged, () => reload().catch(() => {}));
   await reload();
 
+  // The account filter holds a page of names at most (with a search field past that), filled
+  // when the view is shown; "All" until then.
+  const accountChoice = accountSelect(account, { all: "All", label: "Find an account to filter by" });
+  let names = [];
+  const view = whenShown(root, () => {
+    const before = account.value;
+    accountChoice.setOptions(names.map((name) => ({ value: name, label: `@${name}` })));
+    if (account.value !== before) reload().catch(() => {});
+  });
   const setAccounts = (accounts) => {
-    const chosen = account.value;
-    const names = [...new Set(accounts.map((a) => a.username))].sort();
-    account.replaceChildren(h("option", { value: "" }, "All"), ...names.map((name) => h("option", { value: name }, `@${name}`)));
-    account.value = names.includes(chosen) ? chosen : "";
+    names = [...new Set(accounts.map((a) => a.username))].sort();
+    view.stale();
   };
   return { reload, setAccounts };
 }

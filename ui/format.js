@@ -28,6 +28,21 @@ export function countdown(expiresAt, now) {
   return left > 0 ? `expires in ${span(left)}` : `expired ${span(-left)} ago`;
 }
 
+/**
+ * When (Unix seconds, after `now`) the text of `countdown(expiresAt, now)` changes next: a
+ * countdown in days changes on the hour, one in hours or minutes on the minute, one in seconds
+ * every second; `null` for no expiry. Waking up then, and not before, does no work in vain.
+ */
+export function countdownChangesAt(expiresAt, now) {
+  if (expiresAt === null || expiresAt === undefined) return null;
+  const grain = (seconds) => (seconds >= 86400 ? 3600 : seconds >= 60 ? 60 : 1);
+  const left = expiresAt - now;
+  if (left > 0) return now + (left % grain(left)) + 1;
+  // Expired: "expired 3 m ago" grows with the time since.
+  const since = -left;
+  return now + grain(since) - (since % grain(since));
+}
+
 /** "9:58" for a short time left. */
 export function clock(seconds) {
   const s = Math.max(0, Math.floor(seconds));

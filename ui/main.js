@@ -31,11 +31,30 @@ function showView(name) {
   }
 }
 
+// The accounts list comes first: its view renders the list `boot.js` asked for while the
+// modules loaded, and the page paints it in its first frame; the other views start after it
+// and hear the same lists.
 async function start() {
-  const notify = await startNotices(document.getElementById("notices"));
+  const notices = startNotices(document.getElementById("notices"));
+  const notify = (notice) => notices.then((show) => show(notice));
+  let signIn;
   let appsView;
-  let accountsView;
-  const signIn = await startSignIn({
+  let latest = null;
+  const hearers = [];
+  const accountsView = await startAccountsView(views.accounts, {
+    signIn: (...args) => signIn.start(...args),
+    notify,
+    showApps: (register) => {
+      showView("apps");
+      if (register) appsView?.openRegister();
+    },
+    onLoaded: (accounts) => {
+      latest = accounts;
+      for (const view of hearers) view.setAccounts(accounts);
+    },
+  });
+  await notices;
+  signIn = await startSignIn({
     apps: () => appsView.apps(),
     onCompleted: (accountId) => {
       showView("accounts");
@@ -47,26 +66,9 @@ async function start() {
     },
   });
   appsView = await startAppsView(views.apps, { signIn: signIn.start, notify });
-  const voteView = startVoteView(views.vote);
-  const postView = startPostView(views.post);
-  const actionsView = startActionsView(views.actions);
-  const activityView = await startActivityView(views.activity, { notify });
-  const requestsView = startRequestsView(views.requests);
-  accountsView = await startAccountsView(views.accounts, {
-    signIn: signIn.start,
-    notify,
-    showApps: (register) => {
-      showView("apps");
-      if (register) appsView.openRegister();
-    },
-    onLoaded: (accounts) => {
-      voteView.setAccounts(accounts);
-      postView.setAccounts(accounts);
-      actionsView.setAccounts(accounts);
-      activityView.setAccounts(accounts);
-      requestsView.setAccounts(accounts);
-    },
-  });
+  hearers.push(startVoteView(views.vote), startPostView(views.post), startActionsView(views.actions));
+  hearers.push(await startActivityView(views.activity, { notify }), startRequestsView(views.requests));
+  if (latest) for (const view of hearers) view.setAccounts(latest);
   for (const button of navButtons) {
     button.addEventListener("click", () => showView(button.dataset.view));
   }
@@ -77,4 +79,4 @@ async function start() {
   document.body.dataset.ready = "true";
 }
 
-start();
+start().finally(() => window.authdeckBoot?.reveal());

@@ -7,6 +7,7 @@
 import { invoke, messageOf } from "./tauri.js";
 import { confirmDialog, copyText, h, showFieldErrors } from "./dom.js";
 import { reviewAndSend } from "./review.js";
+import { accountSelect, whenShown } from "./pickers.js";
 
 const PREVIEW_DELAY_MS = 300;
 const LINK_CHECK_DELAY_MS = 250;
@@ -243,14 +244,16 @@ export function startPostView(root) {
     line.focus({ preventScroll: true });
   };
 
+  // The account select holds a page of options at most (with a filter past that), filled when
+  // the view is shown; a list that comes while it is hidden waits for then.
+  const accountChoice = accountSelect(account);
+  let listed = [];
+  const view = whenShown(root, () =>
+    accountChoice.setOptions(listed.map((a) => ({ value: a.id, label: `@${a.username} (@${a.appClientId})` }))),
+  );
   const setAccounts = (accounts) => {
-    accounts = accounts.filter((a) => a.broadcasts !== false); // OAuth 2.0 and token-site accounts cannot vote or post
-    const chosen = account.value;
-    account.replaceChildren(
-      ...accounts.map((a) => h("option", { value: a.id }, `@${a.username} (@${a.appClientId})`)),
-    );
-    if (accounts.length === 0) account.append(h("option", { value: "", disabled: true }, "Add an account first"));
-    if (chosen) account.value = chosen;
+    listed = accounts.filter((a) => a.broadcasts !== false); // OAuth 2.0 and token-site accounts cannot vote or post
+    view.stale();
   };
   return { setAccounts };
 }

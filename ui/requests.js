@@ -6,6 +6,7 @@
 import { invoke, messageOf } from "./tauri.js";
 import { clearFieldErrors, h, showFieldErrors } from "./dom.js";
 import { dateTime } from "./format.js";
+import { accountSelect, whenShown } from "./pickers.js";
 
 /** JSON levels shown open in the tree; deeper ones start folded (unless the whole body is small). */
 const OPEN_LEVELS = 3;
@@ -106,6 +107,8 @@ export function startRequestsView(root) {
 
   /** Where each account's requests go, by account id (from `list_api_targets`). */
   let targets = new Map();
+  /** The account select: a page of options at most, with a search field past that. */
+  const accountChoice = accountSelect(account);
 
   const syncHint = () => {
     const target = targets.get(account.value);
@@ -145,9 +148,7 @@ export function startRequestsView(root) {
   });
 
   const fillForm = (request) => {
-    if ([...account.options].some((option) => option.value === String(request.accountId))) {
-      account.value = String(request.accountId);
-    }
+    if (accountChoice.has(request.accountId)) accountChoice.choose(request.accountId);
     method.value = request.method;
     path.value = request.path;
     query.value = request.query ?? "";
@@ -297,7 +298,10 @@ export function startRequestsView(root) {
     }
   };
 
-  const setAccounts = async (accounts) => {
+  // The targets are read and the select filled when the view is shown; a list of accounts
+  // that comes while it is hidden waits for then.
+  let accounts = [];
+  const fill = async () => {
     let list;
     try {
       list = await invoke("list_api_targets", {});
@@ -309,11 +313,13 @@ export function startRequestsView(root) {
       }));
     }
     targets = new Map(list.filter((t) => t.apiBase).map((t) => [String(t.accountId), t]));
-    const chosen = account.value;
-    account.replaceChildren(...list.map((t) => h("option", { value: t.accountId }, t.label)));
-    if (list.length === 0) account.append(h("option", { value: "", disabled: true, selected: true }, "Add an account first"));
-    if (chosen && list.some((t) => String(t.accountId) === chosen)) account.value = chosen;
+    accountChoice.setOptions(list.map((t) => ({ value: t.accountId, label: t.label })));
     syncHint();
+  };
+  const view = whenShown(root, fill);
+  const setAccounts = (next) => {
+    accounts = next;
+    view.stale();
   };
 
   reloadRecent();

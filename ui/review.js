@@ -318,6 +318,14 @@ export async function reviewAndSend({ form, results, prepare, title, onError, li
     progress.value = update.done;
     status.textContent = `Sending: ${update.done} of ${update.total}`;
   });
+  // The provider limits the rate (429): the batch waits, then tries those accounts again.
+  const unlistenPause = await listen(EVENTS.batchPaused, (pause) => {
+    if (pause.draftId !== draft.draftId) return;
+    const capped = pause.capped ? ` (it asked for ${pause.askedSeconds} s; Authdeck waits at most 60 s at once)` : "";
+    status.textContent =
+      `Sending: ${pause.done} of ${pause.total}. The provider asked to slow down: ` +
+      `waiting ${pause.seconds} s${capped}, then the accounts it turned away are tried again.`;
+  });
   try {
     const sent = await invoke("send_draft", { draftId: draft.draftId });
     progress.value = total;
@@ -356,5 +364,6 @@ export async function reviewAndSend({ form, results, prepare, title, onError, li
     return null;
   } finally {
     unlisten();
+    unlistenPause();
   }
 }

@@ -7,6 +7,7 @@ export const EVENTS = Object.freeze({
   signIn: "authdeck:sign-in",
   noticesChanged: "authdeck:notices-changed",
   batch: "authdeck:batch",
+  batchPaused: "authdeck:batch-paused",
   activityChanged: "authdeck:activity-changed",
   scriptRequest: "authdeck:script-request",
   scriptRequestEnded: "authdeck:script-request-ended",

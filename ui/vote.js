@@ -9,6 +9,7 @@ import { invoke, messageOf } from "./tauri.js";
 import { h } from "./dom.js";
 import { dateTime, span } from "./format.js";
 import { reviewAndSend } from "./review.js";
+import { accountPicker, whenShown } from "./pickers.js";
 
 const LINK_CHECK_DELAY_MS = 250;
 
@@ -339,10 +340,6 @@ export function startVoteView(root) {
     return { tickable: true, reason: null, warning: known?.canVote === false ? known.reason || null : null };
   };
 
-  /** The ticked accounts that can be ticked, in the listed order. */
-  const votingIds = () =>
-    accounts.filter((account) => chosen.has(account.id) && availability(account).tickable).map((account) => account.id);
-
   /** The estimated value line of `account` at the current weight, or null when unknown. */
   const valueLine = (account) => {
     const known = knownOf(account);
@@ -361,9 +358,6 @@ export function startVoteView(root) {
     );
   };
 
-  /** Account id → its row (rebuilt only when the list of accounts changes). */
-  const rows = new Map();
-
   /** One account's row: its tick and names; [`updateChoice`] fills in the rest. */
   const renderChoice = (account) => {
     const detailsId = `vote-choice-${account.id}-details`;
@@ -372,12 +366,6 @@ export function startVoteView(root) {
       value: account.id,
       "aria-label": `Vote with @${account.username} (@${account.appClientId})`,
       "aria-describedby": detailsId,
-      onchange: (event) => {
-        if (event.currentTarget.checked) chosen.add(account.id);
-        else chosen.delete(account.id);
-        remember();
-        selectionChanged();
-      },
     });
     const row = h(
       "div",
@@ -424,36 +412,32 @@ export function startVoteView(root) {
     );
   };
 
-  const countChosen = () => {
-    const voting = votingIds().length;
-    const open = accounts.filter((account) => availability(account).tickable).length;
-    const words = accounts.length === 0 ? "" : `${voting} of ${open} account${open === 1 ? "" : "s"} chosen`;
-    if (chosenCount.textContent !== words) chosenCount.textContent = words;
-  };
+  // The rows: a page of them at a time (with a filter past a page), built when the view is
+  // first shown; the ticks live in `chosen`, so a rebuild keeps them.
+  const picker = accountPicker({
+    holder: choices,
+    tools: root.querySelector("#vote-accounts-field .choice-tools"),
+    chosen,
+    label: "accounts to vote with",
+    tickable: (account) => availability(account).tickable,
+    renderRow: renderChoice,
+    updateRow: updateChoice,
+    onChange: () => {
+      remember();
+      selectionChanged();
+    },
+    selectAll: root.querySelector("#vote-select-all"),
+    selectNone: root.querySelector("#vote-select-none"),
+    status: chosenCount,
+  });
 
-  /** Rebuilds the rows for a new list of accounts. */
-  const buildChoices = () => {
-    rows.clear();
-    if (accounts.length === 0) {
-      choices.replaceChildren(h("p", { class: "help" }, "Add an account first."));
-    } else {
-      for (const account of accounts) rows.set(account.id, renderChoice(account));
-      choices.replaceChildren(...rows.values());
-    }
-    renderChoices();
-  };
+  /** The ticked accounts that can be ticked, in the listed order. */
+  const votingIds = () => picker.selected();
 
-  const renderChoices = () => {
-    for (const account of accounts) {
-      const row = rows.get(account.id);
-      if (row) updateChoice(row, account);
-    }
-    countChosen();
-  };
+  const renderChoices = () => picker.refresh();
 
   let cardReload = null;
   const selectionChanged = () => {
-    renderChoices();
     renderCard();
     // The card's standing is for the chosen accounts: asked again for the new choice.
     if (cardReply && !cardReply.error) {
@@ -461,17 +445,6 @@ export function startVoteView(root) {
       cardReload = setTimeout(loadCard, LINK_CHECK_DELAY_MS);
     }
   };
-
-  root.querySelector("#vote-select-all").addEventListener("click", () => {
-    for (const account of accounts) if (availability(account).tickable) chosen.add(account.id);
-    remember();
-    selectionChanged();
-  });
-  root.querySelector("#vote-select-none").addEventListener("click", () => {
-    chosen.clear();
-    remember();
-    selectionChanged();
-  });
 
   /**
    * Asks for every listed account's standing (health, mana, full vote value), one call per
@@ -677,21 +650,32 @@ export function startVoteView(root) {
 
   // The accounts list comes again after every refresh and health change: the rows are rebuilt
   // only for other accounts, and the chain is asked again only when an account or its health
-  // changed (a refreshed token changes nothing on chain).
+  // changed (a refreshed token changes nothing on chain). All of it waits until the view is
+  // shown: a hidden view only notes that it is out of date.
   let listedKey = null;
   let healthKey = null;
-  const setAccounts = (list) => {
-    accounts = list.filter((a) => a.broadcasts !== false); // OAuth 2.0 and token-site accounts cannot vote or post
-    for (const id of [...standing.keys()]) if (!accountById(id)) standing.delete(id);
-    const listed = JSON.stringify(accounts.map((a) => [a.id, a.username, a.appClientId, a.providerKind]));
-    const healths = JSON.stringify(accounts.map((a) => [a.id, a.health, a.healthDetail ?? null]));
-    if (listed !== listedKey) buildChoices();
-    else renderChoices();
-    if (listed === listedKey && healths === healthKey) return;
-    listedKey = listed;
-    healthKey = healths;
+  let rebuild = true;
+  let reread = true;
+  const view = whenShown(root, () => {
+    if (rebuild) picker.setAccounts(accounts);
+    else picker.update(accounts);
+    rebuild = false;
+    if (!reread) return;
+    reread = false;
     loadStanding();
     if (link.value.trim() !== "") loadCard();
+  });
+  const setAccounts = (list) => {
+    accounts = list.filter((a) => a.broadcasts !== false); // OAuth 2.0 and token-site accounts cannot vote or post
+    const listedIds = new Set(accounts.map((a) => a.id));
+    for (const id of [...standing.keys()]) if (!listedIds.has(id)) standing.delete(id);
+    const listed = JSON.stringify(accounts.map((a) => [a.id, a.username, a.appClientId, a.providerKind]));
+    const healths = JSON.stringify(accounts.map((a) => [a.id, a.health, a.healthDetail ?? null]));
+    if (listed !== listedKey) rebuild = true;
+    if (listed !== listedKey || healths !== healthKey) reread = true;
+    listedKey = listed;
+    healthKey = healths;
+    view.stale();
   };
 
   setWeight(Number(weight.value) || 100);

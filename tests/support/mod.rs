@@ -9,4 +9,5 @@ pub mod keyring;
 pub mod kinds;
 pub mod openers;
 pub mod package;
+pub mod seed;
 pub mod window;

@@ -17,7 +17,8 @@
 //! Modules: `tokens` (statements, minting, kinds), `state` (the shared state and knobs),
 //! `errors` (refusals and their answers), `authorize` and `pages` (the authorize flow
 //! and its HTML pages), `token_endpoint`, `me`, `broadcast`, `routes` (the router and
-//! where each route reads the token), and [`node`], a fake Hive API node; [`oauth2`], a
+//! where each route reads the token), `pacing` (the answer delay, the rate limit and the
+//! in-flight record in front of every route), and [`node`], a fake Hive API node; [`oauth2`], a
 //! strict fake OAuth 2.0 / OpenID Connect server, and [`token_site`], a fake "apps tab"
 //! token site, for the next provider kinds.
 
@@ -27,6 +28,7 @@ mod errors;
 mod me;
 pub mod node;
 pub mod oauth2;
+mod pacing;
 mod pages;
 mod routes;
 mod serve;
@@ -41,6 +43,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use url::Url;
 
+pub use pacing::{Arrival, RateLimit, RetryAfter};
 pub use state::{BroadcastHook, Endpoint, Failure};
 pub use tokens::{TokenKind, DEFAULT_EXPIRES_IN, POSTING_OPERATIONS, TOKEN_PREFIX};
 
@@ -261,6 +264,40 @@ impl FakeHivesigner {
     /// Calls `hook` with the `operations` of every accepted broadcast, before it is answered.
     pub fn on_broadcast(&self, hook: BroadcastHook) {
         self.shared.inner().on_broadcast = Some(hook);
+    }
+
+    /// Every answer from now on waits `delay` first (`Duration::ZERO`: none), on every route:
+    /// a provider answering in 100 ms. Requests refused by the rate limit answer at once.
+    pub fn set_answer_delay(&self, delay: std::time::Duration) {
+        self.shared.edge.set_delay(delay);
+    }
+
+    /// Refuses requests beyond `limit` (`None`: no limit) with 429
+    /// `{"error":"too_many_requests",...}` and its `Retry-After`, before any route sees them:
+    /// a refused broadcast is not broadcast, not recorded and not counted.
+    pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
+        self.shared.edge.set_limit(limit);
+    }
+
+    /// The most requests (on any route) answered at once since the start or the last
+    /// [`Self::reset_pacing_record`].
+    pub fn max_in_flight(&self) -> usize {
+        self.shared.edge.max_in_flight()
+    }
+
+    /// How many requests the rate limit refused.
+    pub fn rate_limited(&self) -> usize {
+        self.shared.edge.refused()
+    }
+
+    /// Every request (on any route) as the edge saw it, in order of arrival.
+    pub fn arrivals(&self) -> Vec<Arrival> {
+        self.shared.edge.arrivals()
+    }
+
+    /// Forgets the maximum in flight, the refusal count and the arrivals (not the knobs).
+    pub fn reset_pacing_record(&self) {
+        self.shared.edge.reset_record();
     }
 
     /// Signs a token of `kind` for `app` and `user`, as if the service had issued it now. Codes

@@ -100,5 +100,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/api/broadcast", post(broadcast))
         .route("/revoke/{app}", get(revoke_page))
         .fallback(|| async { not_found() })
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            crate::pacing::edge,
+        ))
         .with_state(shared)
 }

@@ -113,6 +113,8 @@ impl Inner {
 pub(crate) struct Shared {
     pub(crate) config: FakeConfig,
     inner: Mutex<Inner>,
+    /// The answer delay, the rate limit and the in-flight record (`pacing`).
+    pub(crate) edge: Arc<crate::pacing::Edge>,
 }
 
 impl Shared {
@@ -136,6 +138,7 @@ impl Shared {
         Self {
             config,
             inner: Mutex::new(inner),
+            edge: Arc::default(),
         }
     }
 
