@@ -433,14 +433,17 @@ fn probe(store: &dyn SecretStore) -> Result<(), StoreError> {
     store.delete(PROBE_KEY)
 }
 
+/// How many keyring calls one [`Vault`] runs at once.
+pub const KEYRING_CALLS_AT_ONCE: usize = 4;
+
 /// Typed, async access to a [`SecretStore`].
 #[derive(Clone)]
 pub struct Vault {
     store: Arc<dyn SecretStore>,
-    /// One keyring call at a time: the Secret Service daemon answers one client after another
-    /// anyway, and concurrent sessions (a refresher running 8 refreshes at once) only add
-    /// failures under load, never speed.
-    one_at_a_time: Arc<std::sync::Mutex<()>>,
+    /// At most [`KEYRING_CALLS_AT_ONCE`] keyring calls at a time: each opens its own Secret
+    /// Service session, and a refresher or a batch asking for dozens at once would only pile
+    /// sessions on the daemon.
+    calls: Arc<tokio::sync::Semaphore>,
 }
 
 impl Vault {
@@ -448,7 +451,7 @@ impl Vault {
     pub fn new(store: Arc<dyn SecretStore>) -> Self {
         Self {
             store,
-            one_at_a_time: Arc::default(),
+            calls: Arc::new(tokio::sync::Semaphore::new(KEYRING_CALLS_AT_ONCE)),
         }
     }
 
@@ -560,9 +563,15 @@ impl Vault {
         call: impl FnOnce(&dyn SecretStore) -> Result<T, StoreError> + Send + 'static,
         failed: &'static str,
     ) -> Result<T> {
-        let (store, gate) = (self.store.clone(), self.one_at_a_time.clone());
+        let store = self.store.clone();
+        let turn = self
+            .calls
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|err| Error::Internal(format!("the keyring gate closed: {err}")))?;
         tokio::task::spawn_blocking(move || {
-            let _turn = gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let _turn = turn;
             call(store.as_ref())
         })
         .await
