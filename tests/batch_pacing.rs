@@ -237,14 +237,7 @@ async fn server_failures_back_off_and_nothing_that_may_have_been_sent_goes_out_a
         ACCOUNTS - 3,
         "the lost answer's vote is on chain once"
     );
-    let errors = deck
-        .core
-        .broadcaster()
-        .list_activity(&ActivityFilter {
-            errors_only: true,
-            ..Default::default()
-        })
-        .unwrap();
+    let errors = deck.open_failures();
     assert_eq!(errors.len(), 4, "every failure is in the log, once");
 
     // The first wave went out at the initial limit; once its failures were answered, the

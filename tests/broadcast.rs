@@ -112,14 +112,7 @@ async fn each_refusal_is_logged_in_plain_words_with_the_raw_text() {
         .unwrap();
     assert_eq!(failure_code(&revoked.outcome), "authority_missing");
 
-    let errors = deck
-        .core
-        .broadcaster()
-        .list_activity(&ActivityFilter {
-            errors_only: true,
-            ..Default::default()
-        })
-        .unwrap();
+    let errors = deck.open_failures();
     assert_eq!(errors.len(), 4);
     let chain = errors
         .iter()
@@ -211,14 +204,7 @@ async fn an_outage_part_way_through_twenty_votes_sends_nothing_twice() {
         20,
         "each account asked once"
     );
-    let logged = deck
-        .core
-        .broadcaster()
-        .list_activity(&ActivityFilter {
-            errors_only: true,
-            ..Default::default()
-        })
-        .unwrap();
+    let logged = deck.open_failures();
     assert_eq!(logged.len(), 5, "every failure is in the log");
     let mut voters: Vec<String> = deck
         .fake

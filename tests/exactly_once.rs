@@ -44,16 +44,6 @@ async fn send(deck: &Deck, id: AccountId, outgoing: Outgoing) -> Result<Activity
     deck.core.broadcaster().send(id, outgoing).await
 }
 
-fn open_failures(deck: &Deck) -> Vec<ActivityEntry> {
-    deck.core
-        .broadcaster()
-        .list_activity(&ActivityFilter {
-            errors_only: true,
-            ..Default::default()
-        })
-        .unwrap()
-}
-
 #[tokio::test]
 #[ignore = "needs the test session's keyring: run scripts/test.sh"]
 async fn a_lost_answer_may_have_been_sent_and_the_chain_check_resolves_it() {
@@ -72,7 +62,7 @@ async fn a_lost_answer_may_have_been_sent_and_the_chain_check_resolves_it() {
         !message.contains("check your connection"),
         "no advice to simply try again: {message}"
     );
-    assert_eq!(open_failures(&deck).len(), 1);
+    assert_eq!(deck.open_failures().len(), 1);
 
     // Too soon: the transaction may still land, so nothing is drafted or asked yet.
     let early = deck.core.drafts().prepare_retry(lost.id).await.unwrap_err();
@@ -103,9 +93,9 @@ async fn a_lost_answer_may_have_been_sent_and_the_chain_check_resolves_it() {
         "{evidence}"
     );
     assert!(
-        open_failures(&deck).is_empty(),
+        deck.open_failures().is_empty(),
         "resolved: {:?}",
-        open_failures(&deck)
+        deck.open_failures()
     );
     assert_eq!(deck.fake.count(Endpoint::Broadcast), 1, "sent exactly once");
 
@@ -214,7 +204,7 @@ async fn an_unreadable_answer_is_checked_and_resent_only_when_the_chain_lacks_it
         .find(|e| e.id == lost.id)
         .unwrap();
     assert_eq!(earlier.resolved_by, Some(sent.id), "resolved by the resend");
-    assert!(open_failures(&deck).is_empty());
+    assert!(deck.open_failures().is_empty());
     let used = deck
         .core
         .drafts()

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use authdeck::accounts::AccountId;
 use authdeck::accounts::AccountView;
+use authdeck::activity::{ActivityEntry, ActivityFilter};
 use authdeck::catalog::AppView;
 use authdeck::chain::NodeList;
 use authdeck::error::Error;
@@ -51,6 +52,17 @@ pub fn test_settings() -> Settings {
 }
 
 impl Deck {
+    /// The activity log's unresolved failures and unknowns (the "Errors only" view).
+    pub fn open_failures(&self) -> Vec<ActivityEntry> {
+        self.core
+            .broadcaster()
+            .list_activity(&ActivityFilter {
+                errors_only: true,
+                ..Default::default()
+            })
+            .unwrap()
+    }
+
     /// A deck against a fake started with `config`.
     pub async fn start(config: FakeConfig) -> Self {
         Self::start_with(config, test_settings()).await
