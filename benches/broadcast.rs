@@ -86,11 +86,15 @@ async fn vote_through_authdeck(
     (elapsed, fake.max_in_flight())
 }
 
+/// 100 bare POSTs of one vote each, at most `concurrency` at once; with `log`, each answer is
+/// also written to that activity log as its own transaction (what every send must at least
+/// cost: the floor of a design that logs each broadcast before reporting it).
 async fn bare_posts(
     base_url: &str,
     tokens: &[(String, String)],
     permlink: &str,
     concurrency: usize,
+    log: Option<&Arc<Registry>>,
 ) -> Duration {
     let http = reqwest::Client::new();
     let permits = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
@@ -100,6 +104,7 @@ async fn bare_posts(
     for (username, token) in tokens.iter().cloned() {
         let (http, permits, url) = (http.clone(), permits.clone(), url.clone());
         let permlink = permlink.to_owned();
+        let log = log.cloned();
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
             let body = json!({ "operations": [["vote", {
@@ -114,10 +119,36 @@ async fn bare_posts(
                 .unwrap();
             assert!(answer.status().is_success());
             answer.bytes().await.unwrap();
+            if let Some(log) = log {
+                log.record_activity(&logged_vote(&username, &permlink))
+                    .unwrap();
+            }
         });
     }
     while tasks.join_next().await.is_some() {}
     started.elapsed()
+}
+
+/// The activity entry of a sent vote from `username`.
+fn logged_vote(username: &str, permlink: &str) -> ActivityEntry {
+    let vote: Operation = Vote::new(username, "author", permlink, 10_000).into();
+    ActivityEntry {
+        id: ActivityId(0),
+        at: 0,
+        sender: Sender {
+            account_id: None,
+            username: username.into(),
+            app_client_id: seed::CLIENT_ID.into(),
+            provider: "http://127.0.0.1".into(),
+        },
+        kind: "vote".into(),
+        summary: vote.summary(),
+        operations: vote.to_json_string(Chain::Hive),
+        outcome: Outcome::Sent {
+            transaction_id: "0".repeat(40),
+        },
+        resolved_by: None,
+    }
 }
 
 /// One bare POST of one vote: a single round trip to the (delayed) fake.
@@ -151,21 +182,11 @@ async fn local_overhead(
     let registry = Registry::open(&data.join("overhead.sqlite3")).unwrap();
     let vote: Operation = Vote::new("voter000", "author", "some-post", 10_000).into();
     let entry = ActivityEntry {
-        id: ActivityId(0),
-        at: 0,
         sender: Sender {
             account_id: Some(id),
-            username: "voter000".into(),
-            app_client_id: seed::CLIENT_ID.into(),
-            provider: "http://127.0.0.1".into(),
+            ..logged_vote("voter000", "some-post").sender
         },
-        kind: "vote".into(),
-        summary: vote.summary(),
-        operations: vote.to_json_string(Chain::Hive),
-        outcome: Outcome::Sent {
-            transaction_id: "0".repeat(40),
-        },
-        resolved_by: None,
+        ..logged_vote("voter000", "some-post")
     };
     let mut samples = [Vec::new(), Vec::new(), Vec::new()];
     for _ in 0..LOCAL_ITERATIONS {
@@ -203,27 +224,64 @@ async fn main() {
         tokens.push((format!("voter{index:03}"), token.expose_secret().to_owned()));
     }
 
+    // For a profiler (`perf record`): only Authdeck's batch, this many rounds, nothing else.
+    if let Some(rounds) = std::env::var("AUTHDECK_BENCH_PROFILE_ROUNDS")
+        .ok()
+        .and_then(|rounds| rounds.parse::<usize>().ok())
+    {
+        let started = Instant::now();
+        for round in 0..rounds {
+            vote_through_authdeck(&core, &fake, &ids, &format!("profile-{round}")).await;
+        }
+        println!(
+            "{rounds} batches of {ACCOUNTS} votes: {:.1} ms each",
+            ms(started.elapsed()) / rounds as f64
+        );
+        return;
+    }
+
     // 1. Answering at once: Authdeck's batch, then bare POSTs at the concurrency it reached.
     let mut through_authdeck = Vec::new();
     let mut bare = Vec::new();
+    let mut logged = Vec::new();
+    let floor_log = Arc::new(Registry::open(&data.path().join("floor.sqlite3")).unwrap());
     let mut peaks = Vec::new();
     for round in 0..ROUNDS {
         let (ours, peak) =
             vote_through_authdeck(&core, &fake, &ids, &format!("post-{round}")).await;
         through_authdeck.push(ours);
         peaks.push(peak);
-        bare.push(bare_posts(&fake.base_url(), &tokens, &format!("bare-{round}"), peak).await);
+        bare.push(
+            bare_posts(
+                &fake.base_url(),
+                &tokens,
+                &format!("bare-{round}"),
+                peak,
+                None,
+            )
+            .await,
+        );
+        logged.push(
+            bare_posts(
+                &fake.base_url(),
+                &tokens,
+                &format!("logged-{round}"),
+                peak,
+                Some(&floor_log),
+            )
+            .await,
+        );
     }
     peaks.sort_unstable();
     let peak = peaks[peaks.len() / 2];
-    let (ours, theirs) = (median(through_authdeck), median(bare));
+    let (ours, theirs, floor) = (median(through_authdeck), median(bare), median(logged));
     // For reference: the same POSTs at the old fixed concurrency and at the pacer's start.
     let mut reference = Vec::new();
     for concurrency in [4, pacing::INITIAL_LIMIT] {
         let mut samples = Vec::new();
         for round in 0..ROUNDS {
             let permlink = format!("ref-{concurrency}-{round}");
-            samples.push(bare_posts(&fake.base_url(), &tokens, &permlink, concurrency).await);
+            samples.push(bare_posts(&fake.base_url(), &tokens, &permlink, concurrency, None).await);
         }
         reference.push((concurrency, median(samples)));
     }
@@ -266,6 +324,11 @@ async fn main() {
         ms(theirs)
     );
     println!("  ratio: {:.2}", ours.as_secs_f64() / theirs.as_secs_f64());
+    println!(
+        "  (the same bare POSTs each also logging its entry, one transaction each: {:.1} ms, ratio {:.2})",
+        ms(floor),
+        ours.as_secs_f64() / floor.as_secs_f64()
+    );
     for (concurrency, took) in &reference {
         println!(
             "  (the same bare POSTs {concurrency} at a time: {:.1} ms, ratio {:.2})",

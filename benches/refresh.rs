@@ -141,6 +141,22 @@ async fn many_expired() -> Row {
         seeding.elapsed().as_secs_f64()
     );
     let bodies = grant_bodies(&fake, &accounts);
+    // For a profiler (`perf record`): after one round (which makes the lock files), only
+    // Authdeck's refreshes, this many rounds, then nothing else.
+    if let Some(rounds) = std::env::var("AUTHDECK_BENCH_PROFILE_ROUNDS")
+        .ok()
+        .and_then(|rounds| rounds.parse::<usize>().ok())
+    {
+        for round in 0..=rounds {
+            if round == 1 {
+                println!("  (profiling from here)");
+            }
+            clock.advance(PAST_EXPIRY);
+            let took = refresh_through_authdeck(&core, &accounts, CALLER_CONCURRENCY).await;
+            println!("  round {round}: {:.1} ms", ms(took));
+        }
+        std::process::exit(0);
+    }
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
         clock.advance(PAST_EXPIRY);

@@ -17,20 +17,23 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::accounts::{Account, AccountId};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::activity::{ActivityEntry, ActivityFilter, ActivityId, Outcome, SendResult, Sender};
-use crate::apps::App;
+use crate::apps::{App, AppId};
 use crate::chain::ChainClient;
 use crate::chain::OnChain;
 use crate::error::{Error, Result};
 use crate::events::{AppEvent, BatchPause, BatchProgress};
+use crate::group_commit::GroupCommit;
 use crate::hive::signers;
 use crate::oauth::token::{self, CallError};
 use crate::pacing::{self, Limiter, Pacer, Pause, Permit, Signal};
 use crate::provider::Chain;
 use crate::redact::redact;
+use crate::registry::Registry;
 use crate::shared::Shared;
 use crate::tokens::{ProviderSeen, Tokens};
 
@@ -67,12 +70,32 @@ struct Attempt {
     signal: Signal,
 }
 
-/// Where a batch reports a pause: its ids, and how far it has come.
-struct BatchPauses {
+/// A batch in flight: its ids and how far it has come (for its progress and pause events),
+/// and its accounts' apps.
+struct Batch {
     batch_id: u64,
     draft_id: Option<u64>,
     total: usize,
     done: Arc<AtomicUsize>,
+    apps: BatchApps,
+}
+
+/// The apps of a batch's accounts, each read from the registry once per batch (a batch is one
+/// confirmed send; its accounts mostly share one app).
+#[derive(Default)]
+struct BatchApps(Mutex<HashMap<AppId, App>>);
+
+impl BatchApps {
+    /// App `id`, read the first time the batch needs it.
+    fn get(&self, registry: &Registry, id: AppId) -> Result<App> {
+        let mut apps = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(app) = apps.get(&id) {
+            return Ok(app.clone());
+        }
+        let app = registry.app(id)?;
+        apps.insert(id, app.clone());
+        Ok(app)
+    }
 }
 
 #[derive(Deserialize)]
@@ -115,6 +138,8 @@ pub struct Broadcaster {
     tokens: Arc<Tokens>,
     /// The read-only API node clients, Hive's then Steem's.
     nodes: [ChainClient; 2],
+    /// The activity entries of broadcasts, committed in groups.
+    activity: GroupCommit<ActivityEntry, ActivityId>,
 }
 
 impl Broadcaster {
@@ -125,6 +150,7 @@ impl Broadcaster {
             shared,
             tokens,
             nodes,
+            activity: GroupCommit::default(),
         }
     }
 
@@ -157,17 +183,21 @@ impl Broadcaster {
     /// [`Self::send`] in a batch paced by `pacer`, holding `permit` (its slot for the first
     /// attempt); a 429 pauses the batch and the broadcast is tried again when the pause is
     /// over (at most [`pacing::RATE_LIMITED_ATTEMPTS`] times), and each pause it starts is
-    /// reported to `pauses`.
+    /// reported to `batch`.
     async fn send_paced(
         &self,
         id: AccountId,
         outgoing: Outgoing,
         pacer: &Arc<Pacer>,
         mut permit: Permit,
-        pauses: Option<&BatchPauses>,
+        batch: Option<&Batch>,
     ) -> Result<ActivityEntry> {
-        let account = self.shared.registry.account(id)?;
-        let app = self.shared.registry.app(account.app_id)?;
+        let registry = &self.shared.registry;
+        let account = registry.account(id)?;
+        let app = match batch {
+            Some(batch) => batch.apps.get(registry, account.app_id)?,
+            None => registry.app(account.app_id)?,
+        };
         check_signer(&account.username, &outgoing.operations)?;
         let sender = sender_of(&account, &app);
         let operations = outgoing.operations_text();
@@ -188,13 +218,13 @@ impl Broadcaster {
                 break attempt;
             }
             if let Some(pause) = pause {
-                self.report_pause(id, &pause, pauses);
+                self.report_pause(id, &pause, batch);
             }
             attempts += 1;
             permit = pacer.start().await;
         };
         if let Some(seen) = seen {
-            self.tokens.record_provider_answer(id, seen).await;
+            self.tokens.record_provider_answer(&account, seen).await;
         }
         let mut entry = ActivityEntry {
             id: ActivityId(0),
@@ -206,7 +236,13 @@ impl Broadcaster {
             outcome,
             resolved_by: None,
         };
-        entry.id = self.shared.registry.record_activity(&entry)?;
+        // Entries of a batch finishing together share a transaction; each is committed
+        // before its result is reported.
+        let registry = &self.shared.registry;
+        entry.id = self
+            .activity
+            .commit(entry.clone(), |entries| registry.record_activities(entries))
+            .await?;
         self.shared.emit(AppEvent::ActivityChanged);
         let status = entry.outcome.status();
         match &entry.outcome {
@@ -276,20 +312,21 @@ impl Broadcaster {
         let batch_id = NEXT_BATCH.fetch_add(1, Ordering::Relaxed);
         let total = items.len();
         let pacer = Pacer::new(Limiter::default());
-        let pauses = Arc::new(BatchPauses {
+        let batch = Arc::new(Batch {
             batch_id,
             draft_id,
             total,
             done: Arc::new(AtomicUsize::new(0)),
+            apps: BatchApps::default(),
         });
         let mut tasks = tokio::task::JoinSet::new();
         for (index, (id, outgoing)) in items.into_iter().enumerate() {
             // Items start in order, each once the pacer has room for it.
             let permit = pacer.start().await;
-            let (core, pacer, pauses) = (self.clone(), pacer.clone(), pauses.clone());
+            let (core, pacer, batch) = (self.clone(), pacer.clone(), batch.clone());
             tasks.spawn(async move {
                 let sent = core
-                    .send_paced(id, outgoing, &pacer, permit, Some(&pauses))
+                    .send_paced(id, outgoing, &pacer, permit, Some(&batch))
                     .await;
                 let (entry, error) = match sent {
                     Ok(entry) => (Some(entry), None),
@@ -303,7 +340,7 @@ impl Broadcaster {
                 core.shared.emit(AppEvent::Batch(Box::new(BatchProgress {
                     batch_id,
                     draft_id,
-                    done: pauses.done.fetch_add(1, Ordering::SeqCst) + 1,
+                    done: batch.done.fetch_add(1, Ordering::SeqCst) + 1,
                     total,
                     result: result.clone(),
                 })));
@@ -328,7 +365,7 @@ impl Broadcaster {
     }
 
     /// Logs a pause a 429 started and tells the window, when in a batch.
-    fn report_pause(&self, id: AccountId, pause: &Pause, pauses: Option<&BatchPauses>) {
+    fn report_pause(&self, id: AccountId, pause: &Pause, batch: Option<&Batch>) {
         let seconds = pause.wait.as_secs_f64().ceil() as u64;
         tracing::warn!(
             account = id.0,
@@ -336,7 +373,7 @@ impl Broadcaster {
             capped = pause.capped,
             "the provider limits the rate: pausing the batch"
         );
-        let Some(batch) = pauses else {
+        let Some(batch) = batch else {
             return;
         };
         self.shared.emit(AppEvent::BatchPaused(BatchPause {
@@ -361,7 +398,7 @@ impl Broadcaster {
         username: &str,
         outgoing: &Outgoing,
     ) -> Attempt {
-        let token = match self.tokens.access_token(id).await {
+        let token = match self.tokens.access_token_of(id, app).await {
             Ok(token) => token,
             Err(err) => return attempt(failed(err, String::new()), None, Signal::Neutral),
         };

@@ -16,7 +16,7 @@ use crate::accounts::Account;
 use crate::accounts::AccountId;
 use crate::activity::{ActivityId, Outcome, SendResult, Sender};
 use crate::apps::App;
-use crate::broadcast::{check_signer, sender_of, Broadcaster, Outgoing};
+use crate::broadcast::{check_signer, Broadcaster, Outgoing};
 use crate::chain::{self, ActiveVote, ChainAccount, ChainClient, Content};
 use crate::clock::UnixSeconds;
 use crate::error::{field, Error, Result};
@@ -748,12 +748,9 @@ impl Drafts {
     /// The warning for a draft item whose exact operations an earlier attempt, with its answer
     /// lost, may already have sent.
     fn earlier_attempt(&self, id: AccountId, outgoing: &Outgoing) -> Option<String> {
-        let account = self.shared.registry.account(id).ok()?;
-        let app = self.shared.registry.app(account.app_id).ok()?;
-        let earlier = self
-            .shared
-            .registry
-            .open_unknown(&sender_of(&account, &app), &outgoing.operations_text())
+        let registry = &self.shared.registry;
+        let earlier = registry
+            .open_unknown(&registry.sender(id).ok()?, &outgoing.operations_text())
             .inspect_err(|err| tracing::warn!("could not look for earlier attempts: {err}"))
             .ok()??;
         Some(format!(

@@ -25,6 +25,7 @@ pub mod deep_link;
 pub mod desk;
 pub mod error;
 pub mod events;
+pub mod group_commit;
 pub mod hive;
 pub mod images;
 pub mod locks;

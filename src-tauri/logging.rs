@@ -1,8 +1,9 @@
 //! Log set-up: `tracing` to stderr and to a daily rolling file, every line redacted first.
 //!
-//! The level comes from `AUTHDECK_LOG` (an `EnvFilter` directive such as `debug` or
-//! `authdeck=trace`), `info` by default. Each formatted line passes through
-//! [`crate::redact::redact`] before it reaches any writer, so no call site can leak a secret.
+//! The level comes from `AUTHDECK_LOG` (comma-separated `target=level` directives and a bare
+//! level, such as `debug` or `debug,authdeck=trace`; read as a [`Targets`] filter), `info` by
+//! default. Each formatted line passes through [`crate::redact::redact`] before it reaches any
+//! writer, so no call site can leak a secret.
 //!
 //! The HTML parser behind the markdown preview (`html5ever`, via `ammonia`) quotes the document
 //! it parses in its debug output, so those targets stay at `warn` (see [`QUIET_TARGETS`]) unless
@@ -12,10 +13,11 @@ use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use tracing_subscriber::filter::{ParseError, Targets};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Layer};
+use tracing_subscriber::Layer;
 
 use crate::redact::redact;
 
@@ -39,8 +41,11 @@ pub const KEPT_LOG_FILES: usize = 14;
 pub fn init(log_dir: Option<&Path>) -> Option<PathBuf> {
     let wanted = std::env::var(LOG_FILTER_VAR).ok();
     let (filter, understood) = build_filter(wanted.as_deref());
-    let filter =
-        || EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new(filter_directives(None)));
+    let filter = || {
+        parse_targets(&filter)
+            .or_else(|_| parse_targets(&filter_directives(None)))
+            .unwrap_or_default()
+    };
     let stderr = tracing_subscriber::fmt::layer()
         .with_ansi(io::stderr().is_terminal())
         .with_writer(Redacting(io::stderr))
@@ -88,7 +93,7 @@ pub fn filter_directives(wanted: Option<&str>) -> String {
             name == target
         })
     };
-    // The last bare level wins in `EnvFilter`, as it does here.
+    // The last bare level wins in `Targets`, as it does here.
     let general = parts
         .iter()
         .rev()
@@ -118,11 +123,24 @@ pub fn filter_directives(wanted: Option<&str>) -> String {
 /// The directives to use and whether `wanted` was understood (if not, the default is used).
 fn build_filter(wanted: Option<&str>) -> (String, bool) {
     let directives = filter_directives(wanted);
-    if EnvFilter::try_new(&directives).is_ok() {
+    if parse_targets(&directives).is_ok() {
         (directives, true)
     } else {
         (filter_directives(None), false)
     }
+}
+
+/// Parses `directives` (comma-separated `target=level` and bare levels) into a [`Targets`]
+/// filter. Blanks around a directive and empty directives are dropped first: `Targets` would
+/// read `debug, authdeck=trace` as a target " authdeck", and an empty directive as "every
+/// target at trace". Span and field filters (`target[span]=level`) are not supported.
+fn parse_targets(directives: &str) -> Result<Targets, ParseError> {
+    let cleaned: Vec<&str> = directives
+        .split(',')
+        .map(str::trim)
+        .filter(|directive| !directive.is_empty())
+        .collect();
+    cleaned.join(",").parse()
 }
 
 fn open_rolling_file(dir: &Path) -> Result<RollingFileAppender, Box<dyn std::error::Error>> {
@@ -284,6 +302,26 @@ mod tests {
     }
 
     #[test]
+    fn the_filter_reads_target_levels_bare_levels_and_blanks() {
+        use tracing::Level;
+        let targets = parse_targets(" debug , authdeck=trace ,, html5ever=warn,").unwrap();
+        assert!(targets.would_enable("authdeck::tokens", &Level::TRACE));
+        assert!(targets.would_enable("tauri::app", &Level::DEBUG));
+        assert!(!targets.would_enable("tauri::app", &Level::TRACE));
+        assert!(!targets.would_enable("html5ever::tokenizer", &Level::DEBUG));
+        assert!(targets.would_enable("html5ever::tokenizer", &Level::WARN));
+        // The last bare level wins.
+        let targets = parse_targets("debug,error").unwrap();
+        assert!(!targets.would_enable("authdeck", &Level::WARN));
+        assert!(targets.would_enable("authdeck", &Level::ERROR));
+        // Without a bare level only the named targets log.
+        let targets = parse_targets("authdeck=info").unwrap();
+        assert!(targets.would_enable("authdeck::vault", &Level::INFO));
+        assert!(!targets.would_enable("tauri", &Level::ERROR));
+        assert!(parse_targets("authdeck=loud").is_err());
+    }
+
+    #[test]
     fn debug_logging_drops_the_html_parsers_debug_lines() {
         let captured = Captured::default();
         let (directives, _) = build_filter(Some("debug"));
@@ -291,7 +329,7 @@ mod tests {
             tracing_subscriber::fmt::layer()
                 .with_ansi(false)
                 .with_writer(Redacting(captured.clone()))
-                .with_filter(EnvFilter::new(directives)),
+                .with_filter(parse_targets(&directives).unwrap()),
         );
         tracing::subscriber::with_default(subscriber, || {
             tracing::debug!(target: "html5ever::tree_builder", "quoting the draft body");

@@ -20,7 +20,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex_lite::Regex;
 
 /// What replaces a hidden value.
 pub const MASK: &str = "[redacted]";
@@ -69,7 +69,7 @@ static KEEP_KEY: LazyLock<String> = LazyLock::new(|| format!("${{1}}{MASK}"));
 /// Hides the word after `Bearer`, unless it is a `key=value` field (`token_type=bearer
 /// expires_in=3600`): a bearer token has `=` only at its end (RFC 6750), and a long one is
 /// still caught as token-like.
-fn mask_bearer(caps: &regex::Captures<'_>) -> String {
+fn mask_bearer(caps: &regex_lite::Captures<'_>) -> String {
     let word = caps.get(2).map_or("", |m| m.as_str());
     let quoted = word.starts_with(['"', '\'', '\\']);
     if !quoted && word.trim_end_matches('=').contains('=') {

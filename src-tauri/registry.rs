@@ -552,6 +552,27 @@ impl Registry {
             .ok_or(Error::AccountNotFound)
     }
 
+    /// Who account `id`'s log entries are from (its name, its app's client id and provider),
+    /// in one read.
+    pub fn sender(&self, id: AccountId) -> Result<Sender> {
+        query_row_cached(
+            &self.conn(),
+            "SELECT accounts.username, apps.client_id, apps.base_url
+             FROM accounts JOIN apps ON apps.id = accounts.app_id WHERE accounts.id = ?1",
+            [id.0],
+            |row| {
+                Ok(Sender {
+                    account_id: Some(id),
+                    username: row.get(0)?,
+                    app_client_id: row.get(1)?,
+                    provider: row.get(2)?,
+                })
+            },
+        )
+        .optional()?
+        .ok_or(Error::AccountNotFound)
+    }
+
     /// Account `id` with its app's names, as the window sees it.
     pub fn account_view(&self, id: AccountId) -> Result<AccountView> {
         let account = self.account(id)?;
@@ -603,43 +624,20 @@ impl Registry {
     /// same transaction, the earlier failed or unknown entries with the same sender and the
     /// same operations.
     pub fn record_activity(&self, entry: &ActivityEntry) -> Result<ActivityId> {
-        let (transaction_id, evidence, error) = match &entry.outcome {
-            Outcome::Sent { transaction_id } => (Some(transaction_id.as_str()), None, None),
-            Outcome::OnChain { evidence } => (None, Some(evidence.as_str()), None),
-            Outcome::Failed { code, message, raw } | Outcome::Unknown { code, message, raw } => {
-                (None, None, Some((code, message, raw)))
-            }
-        };
-        let sender = &entry.sender;
+        self.record_activities(std::slice::from_ref(entry))?
+            .pop()
+            .ok_or_else(|| Error::Internal("an activity entry was not recorded".into()))
+    }
+
+    /// Appends several entries to the activity log in one transaction (each as
+    /// [`Self::record_activity`] does, in order); returns their ids in the same order. All are
+    /// recorded or none is.
+    pub fn record_activities(&self, entries: &[ActivityEntry]) -> Result<Vec<ActivityId>> {
         self.write(|tx| {
-            execute_cached(
-                tx,
-                "INSERT INTO activity (at, account_id, username, app_client_id, provider, kind, summary,
-                                       operations, status, transaction_id, evidence, error_code,
-                                       error_message, error_raw)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                params![
-                    entry.at,
-                    sender.account_id.map(|id| id.0),
-                    sender.username,
-                    sender.app_client_id,
-                    sender.provider,
-                    entry.kind,
-                    entry.summary,
-                    entry.operations,
-                    entry.outcome.status(),
-                    transaction_id,
-                    evidence,
-                    error.map(|e| e.0),
-                    error.map(|e| e.1),
-                    error.map(|e| e.2),
-                ],
-            )?;
-            let id = ActivityId(tx.last_insert_rowid());
-            if entry.outcome.reached_chain() {
-                resolve_earlier(tx, id)?;
-            }
-            Ok(id)
+            entries
+                .iter()
+                .map(|entry| append_activity(tx, entry))
+                .collect()
         })
     }
 
@@ -659,7 +657,21 @@ impl Registry {
                     "That entry is not waiting for a chain check.",
                 ));
             }
-            resolve_earlier(tx, id)
+            let (sender, operations) = query_row_cached(
+                tx,
+                "SELECT username, app_client_id, provider, operations FROM activity WHERE id = ?1",
+                [id.0],
+                |row| {
+                    let sender = Sender {
+                        account_id: None,
+                        username: row.get(0)?,
+                        app_client_id: row.get(1)?,
+                        provider: row.get(2)?,
+                    };
+                    Ok((sender, row.get::<_, String>(3)?))
+                },
+            )?;
+            resolve_earlier(tx, id, &sender, &operations)
         })?;
         self.activity_entry(id)
     }
@@ -667,17 +679,14 @@ impl Registry {
     /// The newest unresolved entry whose answer was lost, with this sender and exactly these
     /// operations: a send of them may be a duplicate.
     pub fn open_unknown(&self, sender: &Sender, operations: &str) -> Result<Option<ActivityEntry>> {
-        const SQL: &str = concat!(
-            "SELECT ",
-            activity_columns!(),
-            " FROM activity
-             WHERE status = 'unknown' AND resolved_by IS NULL AND username = ?1
-               AND app_client_id = ?2 AND provider = ?3 AND operations = ?4
-             ORDER BY id DESC LIMIT 1"
-        );
-        Ok(query_row_cached(
-            &self.conn(),
-            SQL,
+        // No ORDER BY ... LIMIT here: with one, SQLite plans the query again for every new
+        // set of values bound (it weighs the index against the id order each time), which made
+        // this check, run before every broadcast, cost as much as the broadcast's own log
+        // write. The matching entries are at most a few: the newest is picked here.
+        let conn = self.conn();
+        let mut statement = conn.prepare_cached(OPEN_UNKNOWN)?;
+        let mut newest: Option<ActivityEntry> = None;
+        let rows = statement.query_map(
             params![
                 sender.username,
                 sender.app_client_id,
@@ -685,8 +694,14 @@ impl Registry {
                 operations
             ],
             activity_from_row,
-        )
-        .optional()?)
+        )?;
+        for entry in rows {
+            let entry = entry?;
+            if newest.as_ref().is_none_or(|kept| kept.id.0 < entry.id.0) {
+                newest = Some(entry);
+            }
+        }
+        Ok(newest)
     }
 
     /// The entries matching `filter`, newest first.
@@ -729,6 +744,16 @@ impl Registry {
     }
 }
 
+/// The unresolved entries whose answer was lost, of one sender and operations (see
+/// [`Registry::open_unknown`]).
+const OPEN_UNKNOWN: &str = concat!(
+    "SELECT ",
+    activity_columns!(),
+    " FROM activity
+     WHERE status = 'unknown' AND resolved_by IS NULL AND username = ?1
+       AND app_client_id = ?2 AND provider = ?3 AND operations = ?4"
+);
+
 /// Runs `sql` with `params`, preparing it only the first time on this connection.
 fn execute_cached(conn: &Connection, sql: &str, params: impl Params) -> rusqlite::Result<usize> {
     conn.prepare_cached(sql)?.execute(params)
@@ -745,17 +770,72 @@ fn query_row_cached<T>(
     conn.prepare_cached(sql)?.query_row(params, map)
 }
 
-/// Points the earlier unresolved failures with the same sender and operations as entry `by`
-/// at it.
-fn resolve_earlier(tx: &Transaction<'_>, by: ActivityId) -> Result<()> {
+/// Appends `entry` to the log inside `tx`; a sent entry resolves the earlier failures of the
+/// same operations.
+fn append_activity(tx: &Transaction<'_>, entry: &ActivityEntry) -> Result<ActivityId> {
+    let (transaction_id, evidence, error) = match &entry.outcome {
+        Outcome::Sent { transaction_id } => (Some(transaction_id.as_str()), None, None),
+        Outcome::OnChain { evidence } => (None, Some(evidence.as_str()), None),
+        Outcome::Failed { code, message, raw } | Outcome::Unknown { code, message, raw } => {
+            (None, None, Some((code, message, raw)))
+        }
+    };
+    let sender = &entry.sender;
     execute_cached(
         tx,
-        "UPDATE activity SET resolved_by = ?1
-         WHERE id < ?1 AND status IN ('failed', 'unknown') AND resolved_by IS NULL
-           AND (username, app_client_id, provider, operations) =
-               (SELECT username, app_client_id, provider, operations FROM activity WHERE id = ?1)",
-        [by.0],
+        "INSERT INTO activity (at, account_id, username, app_client_id, provider, kind, summary,
+                               operations, status, transaction_id, evidence, error_code,
+                               error_message, error_raw)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            entry.at,
+            sender.account_id.map(|id| id.0),
+            sender.username,
+            sender.app_client_id,
+            sender.provider,
+            entry.kind,
+            entry.summary,
+            entry.operations,
+            entry.outcome.status(),
+            transaction_id,
+            evidence,
+            error.map(|e| e.0),
+            error.map(|e| e.1),
+            error.map(|e| e.2),
+        ],
     )?;
+    let id = ActivityId(tx.last_insert_rowid());
+    if entry.outcome.reached_chain() {
+        resolve_earlier(tx, id, sender, &entry.operations)?;
+    }
+    Ok(id)
+}
+
+/// Points the earlier unresolved failures with the same sender and operations as entry `by`
+/// at it. One indexed probe per unresolved status, with the values bound: an `IN` list or a
+/// row-value subquery here made SQLite build a temporary table on every sent broadcast.
+fn resolve_earlier(
+    tx: &Transaction<'_>,
+    by: ActivityId,
+    sender: &Sender,
+    operations: &str,
+) -> Result<()> {
+    for status in ["failed", "unknown"] {
+        execute_cached(
+            tx,
+            "UPDATE activity SET resolved_by = ?1
+             WHERE username = ?2 AND status = ?3 AND id < ?1 AND resolved_by IS NULL
+               AND app_client_id = ?4 AND provider = ?5 AND operations = ?6",
+            params![
+                by.0,
+                sender.username,
+                status,
+                sender.app_client_id,
+                sender.provider,
+                operations
+            ],
+        )?;
+    }
     Ok(())
 }
 
@@ -991,6 +1071,53 @@ mod tests {
         assert_eq!(open("bob"), Some(second));
         assert_eq!(open("carol"), None);
         assert_eq!(open("alice"), Some(first));
+        // Two lost answers of the same operations: the newer is the one to check.
+        let third = registry.record_activity(&lost("alice")).unwrap();
+        assert_eq!(open("alice"), Some(third));
+        assert_eq!(open("bob"), Some(second));
+    }
+
+    #[test]
+    fn an_accounts_sender_is_read_as_its_log_entries_name_it() {
+        let registry = Registry::in_memory().unwrap();
+        let app_id = registry.insert_app(&valid("senderapp"), false, 1).unwrap();
+        let id = registry
+            .upsert_account(&new_account(app_id, "alice", 100), 1)
+            .unwrap();
+        let account = registry.account(id).unwrap();
+        let app = registry.app(app_id).unwrap();
+        assert_eq!(
+            registry.sender(id).unwrap(),
+            crate::broadcast::sender_of(&account, &app)
+        );
+        assert_eq!(
+            registry.sender(AccountId(999)).unwrap_err(),
+            Error::AccountNotFound
+        );
+    }
+
+    #[test]
+    fn the_check_before_every_broadcast_is_planned_once() {
+        let registry = Registry::in_memory().unwrap();
+        let senders: Vec<Sender> = (0..20)
+            .map(|index| entry(&format!("voter{index}"), "vote", unknown()).sender)
+            .collect();
+        for sender in &senders {
+            registry
+                .record_activity(&entry(&sender.username, "vote", unknown()))
+                .unwrap();
+        }
+        for (index, sender) in senders.iter().enumerate() {
+            let operations = format!("[[\"vote\",{{\"n\":{index}}}]]");
+            assert_eq!(registry.open_unknown(sender, &operations).unwrap(), None);
+        }
+        let conn = registry.conn();
+        let statement = conn.prepare_cached(OPEN_UNKNOWN).unwrap();
+        assert_eq!(
+            statement.get_status(rusqlite::StatementStatus::RePrepare),
+            0,
+            "binding new values made SQLite plan the statement again"
+        );
     }
 
     #[test]

@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, Weak};
 
 use secrecy::{ExposeSecret, SecretString};
-use tokio::sync::{oneshot, Mutex as AsyncMutex, OnceCell};
+use tokio::sync::{Mutex as AsyncMutex, OnceCell};
 use tokio::task::JoinSet;
 
 use crate::accounts::{Account, AccountId, Health, NewAccount};
@@ -37,6 +37,7 @@ use crate::apps::{App, AppId, Flow};
 use crate::clock::UnixSeconds;
 use crate::error::{Error, Result};
 use crate::events::AppEvent;
+use crate::group_commit::GroupCommit;
 use crate::locks::{self, RefreshLocks};
 use crate::oauth::token::{CallError, TokenGrant};
 use crate::provider::Protocol;
@@ -168,24 +169,13 @@ impl SecretsInFlight {
     }
 }
 
-/// A refresh's registry record waiting for its commit: the account, its new times, and where
-/// the outcome goes.
-struct WaitingRecord {
-    id: AccountId,
-    issued_at: UnixSeconds,
-    expires_at: Option<UnixSeconds>,
-    done: oneshot::Sender<Result<()>>,
-}
+/// A finished refresh's registry record: the account and its new issue and expiry times.
+type RefreshRecord = (AccountId, UnixSeconds, Option<UnixSeconds>);
 
-/// The registry records of finished refreshes, committed together (a group commit): a refresh
-/// adds its record, then waits for its turn to commit; whoever has the turn commits every
-/// record waiting, in one transaction, and tells each its outcome. One refresh alone is one
-/// transaction, as it would be anyway; many finishing together share a few.
+/// The registry records of finished refreshes, committed together ([`GroupCommit`]): many
+/// refreshes finishing at once share a few transactions.
 #[derive(Default)]
-struct RefreshRecords {
-    waiting: Mutex<Vec<WaitingRecord>>,
-    turn: AsyncMutex<()>,
-}
+struct RefreshRecords(GroupCommit<RefreshRecord, bool>);
 
 impl RefreshRecords {
     /// Records a refresh of `id` (new times, healthy again) in `registry`, with whatever other
@@ -197,49 +187,17 @@ impl RefreshRecords {
         issued_at: UnixSeconds,
         expires_at: Option<UnixSeconds>,
     ) -> Result<()> {
-        let (done, outcome) = oneshot::channel();
-        self.lock_waiting().push(WaitingRecord {
-            id,
-            issued_at,
-            expires_at,
-            done,
-        });
-        {
-            let _turn = self.turn.lock().await;
-            let batch = std::mem::take(&mut *self.lock_waiting());
-            if !batch.is_empty() {
-                let rows: Vec<_> = batch
-                    .iter()
-                    .map(|record| (record.id, record.issued_at, record.expires_at))
-                    .collect();
-                match registry.record_refreshes(&rows) {
-                    Ok(found) => {
-                        for (record, found) in batch.into_iter().zip(found) {
-                            let outcome = if found {
-                                Ok(())
-                            } else {
-                                Err(Error::AccountNotFound)
-                            };
-                            let _ = record.done.send(outcome);
-                        }
-                    }
-                    Err(err) => {
-                        for record in batch {
-                            let _ = record.done.send(Err(err.clone()));
-                        }
-                    }
-                }
-            }
+        let found = self
+            .0
+            .commit((id, issued_at, expires_at), |records| {
+                registry.record_refreshes(records)
+            })
+            .await?;
+        if found {
+            Ok(())
+        } else {
+            Err(Error::AccountNotFound)
         }
-        outcome.await.unwrap_or_else(|_| {
-            Err(Error::Internal(
-                "a refresh's registry record was lost before its commit".into(),
-            ))
-        })
-    }
-
-    fn lock_waiting(&self) -> std::sync::MutexGuard<'_, Vec<WaitingRecord>> {
-        self.waiting.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -359,6 +317,12 @@ impl Tokens {
         self.token(id, false).await
     }
 
+    /// [`Self::access_token`] of an account of `app`, which the caller has just read (a
+    /// refresh then reads it no more).
+    pub async fn access_token_of(&self, id: AccountId, app: &App) -> Result<SecretString> {
+        self.token_with(id, false, Some(app)).await
+    }
+
     /// Refreshes `id`'s token now (the window's "refresh now"), whatever its expiry.
     pub async fn refresh_now(&self, id: AccountId) -> Result<()> {
         let account = self.shared.registry.account(id)?;
@@ -474,11 +438,13 @@ impl Tokens {
                 refresh_lock = Some(locks.acquire(id).await?);
             }
         }
-        let mut account = self.shared.registry.account(id)?;
-        // The tokens as last read, good for a while yet: nothing else to read.
+        // The tokens as last read, good for a while yet: nothing else to read. (An account
+        // removed here forgets its slot; one removed by another process is refused by the
+        // caller's own read of it, which a broadcast makes before it asks for a token.)
         if let (Some(cached), Some(false)) = (&state.secrets, cached_due) {
             return Ok(cached.access_token.clone());
         }
+        let mut account = self.shared.registry.account(id)?;
         let read_app;
         let app = match known_app {
             Some(app) => app,
@@ -658,17 +624,17 @@ impl Tokens {
 
     /// Records what a broadcast learned: a token the provider took clears an earlier
     /// failure; a refused token needs a sign-in; an unreachable provider is checked again
-    /// later by [`Tokens::recheck_unreachable`].
-    pub async fn record_provider_answer(&self, id: AccountId, seen: ProviderSeen) {
-        self.note_answer(id, seen, false).await;
+    /// later by [`Tokens::recheck_unreachable`]. `account` is the account as read when the
+    /// broadcast started: its health is written only when the answer changes it from that
+    /// (a change another call made meanwhile is not overwritten by a "fresh").
+    pub async fn record_provider_answer(&self, account: &Account, seen: ProviderSeen) {
+        self.note_answer(account, seen, false).await;
     }
 
     /// [`Self::record_provider_answer`]; `settles_refresh`: the answer also ends a failed
     /// refresh's back-off (the health checker asked the provider itself).
-    async fn note_answer(&self, id: AccountId, seen: ProviderSeen, settles_refresh: bool) {
-        let Ok(account) = self.shared.registry.account(id) else {
-            return;
-        };
+    async fn note_answer(&self, account: &Account, seen: ProviderSeen, settles_refresh: bool) {
+        let id = account.id;
         let slot = self.sessions.slot(id);
         let mut state = slot.lock().await;
         let now = self.shared.clock.now();
@@ -680,12 +646,12 @@ impl Tokens {
                 }
                 state.failure = None;
                 if account.health != Health::Fresh {
-                    self.set_health(&account, Health::Fresh, None);
+                    self.set_health(account, Health::Fresh, None);
                 }
             }
             ProviderSeen::TokenRefused(err) | ProviderSeen::Unreachable(err) => {
                 let health = health_after(&err).unwrap_or(account.health);
-                self.set_health(&account, health, Some(&err.message()));
+                self.set_health(account, health, Some(&err.message()));
                 state.failure = Some(Failure::after(state.failure.as_ref(), err, now, false));
             }
         }
@@ -762,7 +728,10 @@ impl Tokens {
                 }
             }
         };
-        self.note_answer(account.id, seen, true).await;
+        // The probe took a while: its answer is weighed against the account as it is now.
+        if let Ok(account) = self.shared.registry.account(account.id) {
+            self.note_answer(&account, seen, true).await;
+        }
         true
     }
 

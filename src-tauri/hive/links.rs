@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::LazyLock;
 
 use percent_encoding::percent_decode_str;
-use regex::Regex;
+use regex_lite::Regex;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
