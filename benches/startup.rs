@@ -11,8 +11,10 @@
 //! rounds of: start, watch for 10 s, measure, kill the whole process tree; and reports medians:
 //! the toplevel mapped (X `MapNotify`), the page's first paint (the `first paint:` line on
 //! stderr), frames painted (XDamage) in the first 10 s and after the first paint, CPU time and
-//! resident memory (RSS, PSS) of the app and its WebKit processes at 10 s; then the sizes of
-//! the two release binaries and, when built, their `.deb` packages.
+//! resident memory (RSS, PSS) of the app and its WebKit processes at 10 s, also split into the
+//! app's own process and WebKit's processes (rows) and by each role (a printed table: app,
+//! web, network, other); then the sizes of the two release binaries and, when built, their
+//! `.deb` packages.
 //!
 //! Authdeck's accounts are signed in through the library against a fake Hivesigner that runs
 //! in this process for the whole run (tokens valid for 30 days, so nothing is due for refresh),
@@ -22,7 +24,8 @@
 //! `AUTHDECK_BENCH_APP_DEB`, `AUTHDECK_BENCH_EMPTY_DEB` (the packages, optional),
 //! `AUTHDECK_BENCH_ROUNDS` (10), `AUTHDECK_BENCH_WARMUP` (unmeasured rounds first, 1),
 //! `AUTHDECK_BENCH_SECS` (the watch window, 10), `AUTHDECK_BENCH_VERBOSE` (set: echo what the
-//! apps write on stderr).
+//! apps write on stderr), `AUTHDECK_BENCH_MANY` (`0`: skip the 1,000-account rounds and their
+//! seeding, minutes of it, for quick experiments; their rows then say "missing").
 
 #[path = "support/app_round.rs"]
 mod app_round;
@@ -66,6 +69,8 @@ struct Config {
     rounds: usize,
     warmup: usize,
     window: Duration,
+    /// Whether the 1,000-account rounds run.
+    many: bool,
 }
 
 impl Config {
@@ -99,6 +104,7 @@ impl Config {
             rounds,
             warmup: number("AUTHDECK_BENCH_WARMUP", 1)?,
             window: Duration::from_secs(secs as u64),
+            many: number("AUTHDECK_BENCH_MANY", 1)? != 0,
         })
     }
 }
@@ -281,10 +287,21 @@ impl Rounds {
     }
 }
 
+/// One role's figures, for a round's line: `cpu 0.52 s rss 120.3 pss 80.1`.
+fn usage_text(usage: &process_tree::Usage) -> String {
+    format!(
+        "cpu {:.2} s rss {:.1} pss {:.1}",
+        usage.cpu.as_secs_f64(),
+        megabytes(usage.rss_kib * 1024),
+        megabytes(usage.pss_kib * 1024)
+    )
+}
+
 fn describe(sample: &Sample) -> String {
     let time = |t: Option<Duration>| t.map_or("-".into(), |t| format!("{:.0} ms", report::ms(t)));
+    let split = &sample.split;
     format!(
-        "mapped {:>7}  painted {:>7} ({} listed)  frames {:>3} ({:>3} after paint)  cpu {:.2} s  rss {:.1} MB  pss {:.1} MB  {} processes",
+        "mapped {:>7}  painted {:>7} ({} listed)  frames {:>3} ({:>3} after paint)  cpu {:.2} s  rss {:.1} MB  pss {:.1} MB  {} processes  [app {} | web {} | network {}]",
         time(sample.mapped),
         time(sample.painted),
         sample.listed.map_or("?".into(), |n| n.to_string()),
@@ -294,7 +311,44 @@ fn describe(sample: &Sample) -> String {
         megabytes(sample.rss_kib * 1024),
         megabytes(sample.pss_kib * 1024),
         sample.processes,
+        usage_text(&split.app),
+        usage_text(&split.web),
+        usage_text(&split.network),
     )
+}
+
+/// The WebKit side of a round: its web, network and any other processes together.
+fn webkit(sample: &Sample) -> process_tree::Usage {
+    let mut split = sample.split;
+    split.app = process_tree::Usage::default();
+    split.total()
+}
+
+/// Prints the median figures of each role over `rounds`' samples (MB, seconds).
+fn print_split(rounds: &Rounds) {
+    type Pick = fn(&Sample) -> process_tree::Usage;
+    let roles: [(&str, Pick); 5] = [
+        ("app process", |s| s.split.app),
+        ("WebKit web", |s| s.split.web),
+        ("WebKit network", |s| s.split.network),
+        ("other", |s| s.split.other),
+        ("all", |s| s.split.total()),
+    ];
+    for (name, pick) in roles {
+        let cpu = rounds.median(|s| Some(pick(s).cpu.as_secs_f64()));
+        let rss = rounds.median(|s| Some(megabytes(pick(s).rss_kib * 1024)));
+        let pss = rounds.median(|s| Some(megabytes(pick(s).pss_kib * 1024)));
+        let count = rounds.median(|s| Some(pick(s).processes));
+        let (Some((cpu, _)), Some((rss, _)), Some((pss, _)), Some((count, _))) =
+            (cpu, rss, pss, count)
+        else {
+            continue;
+        };
+        println!(
+            "  {:<26} {:<15} cpu {cpu:>5.2} s  rss {rss:>6.1} MB  pss {pss:>6.1} MB  ({count} processes)",
+            rounds.name, name
+        );
+    }
 }
 
 fn megabytes(bytes: u64) -> f64 {
@@ -365,6 +419,13 @@ fn rows_of_rounds(empty: &Rounds, few: &Rounds, many: &Rounds, secs: u64) -> Vec
     let cpu_secs = |s: &Sample| (s.processes > 0).then_some(s.cpu.as_secs_f64());
     let rss = |s: &Sample| (s.processes > 0).then(|| megabytes(s.rss_kib * 1024));
     let pss = |s: &Sample| (s.processes > 0).then(|| megabytes(s.pss_kib * 1024));
+    let app_cpu = |s: &Sample| (s.processes > 0).then_some(s.split.app.cpu.as_secs_f64());
+    let web_cpu = |s: &Sample| (s.processes > 0).then_some(webkit(s).cpu.as_secs_f64());
+    let app_rss = |s: &Sample| (s.processes > 0).then(|| megabytes(s.split.app.rss_kib * 1024));
+    let web_rss = |s: &Sample| (s.processes > 0).then(|| megabytes(webkit(s).rss_kib * 1024));
+    let app_pss = |s: &Sample| (s.processes > 0).then(|| megabytes(s.split.app.pss_kib * 1024));
+    let web_pss = |s: &Sample| (s.processes > 0).then(|| megabytes(webkit(s).pss_kib * 1024));
+    let part = "(part of the row above)";
     let idle = "no animation frames when idle";
     let at_many = "<= 1.10x at 1,000 accounts";
     vec![
@@ -417,12 +478,44 @@ fn rows_of_rounds(empty: &Rounds, few: &Rounds, many: &Rounds, secs: u64) -> Vec
             "<= 1.2x",
         ),
         row(
+            &format!("CPU in the first {secs} s, 50 accounts: the app's process"),
+            few,
+            empty,
+            app_cpu,
+            cpu,
+            part,
+        ),
+        row(
+            &format!("CPU in the first {secs} s, 50 accounts: WebKit's processes"),
+            few,
+            empty,
+            web_cpu,
+            cpu,
+            part,
+        ),
+        row(
             &format!("CPU in the first {secs} s, 1,000 accounts"),
             many,
             empty,
             cpu_secs,
             cpu,
             "<= 1.2x",
+        ),
+        row(
+            &format!("CPU in the first {secs} s, 1,000 accounts: the app's process"),
+            many,
+            empty,
+            app_cpu,
+            cpu,
+            part,
+        ),
+        row(
+            &format!("CPU in the first {secs} s, 1,000 accounts: WebKit's processes"),
+            many,
+            empty,
+            web_cpu,
+            cpu,
+            part,
         ),
         row(
             "resident memory (app + WebKit) RSS, 50 accounts",
@@ -433,12 +526,44 @@ fn rows_of_rounds(empty: &Rounds, few: &Rounds, many: &Rounds, secs: u64) -> Vec
             at_many,
         ),
         row(
+            "RSS, 50 accounts: the app's process",
+            few,
+            empty,
+            app_rss,
+            mb,
+            part,
+        ),
+        row(
+            "RSS, 50 accounts: WebKit's processes",
+            few,
+            empty,
+            web_rss,
+            mb,
+            part,
+        ),
+        row(
             "resident memory (app + WebKit) PSS, 50 accounts",
             few,
             empty,
             pss,
             mb,
             at_many,
+        ),
+        row(
+            "PSS, 50 accounts: the app's process",
+            few,
+            empty,
+            app_pss,
+            mb,
+            part,
+        ),
+        row(
+            "PSS, 50 accounts: WebKit's processes",
+            few,
+            empty,
+            web_pss,
+            mb,
+            part,
         ),
         row(
             "resident memory (app + WebKit) RSS, 1,000 accounts",
@@ -449,12 +574,44 @@ fn rows_of_rounds(empty: &Rounds, few: &Rounds, many: &Rounds, secs: u64) -> Vec
             "<= 1.10x",
         ),
         row(
+            "RSS, 1,000 accounts: the app's process",
+            many,
+            empty,
+            app_rss,
+            mb,
+            part,
+        ),
+        row(
+            "RSS, 1,000 accounts: WebKit's processes",
+            many,
+            empty,
+            web_rss,
+            mb,
+            part,
+        ),
+        row(
             "resident memory (app + WebKit) PSS, 1,000 accounts",
             many,
             empty,
             pss,
             mb,
             "<= 1.10x",
+        ),
+        row(
+            "PSS, 1,000 accounts: the app's process",
+            many,
+            empty,
+            app_pss,
+            mb,
+            part,
+        ),
+        row(
+            "PSS, 1,000 accounts: WebKit's processes",
+            many,
+            empty,
+            web_pss,
+            mb,
+            part,
         ),
     ]
 }
@@ -550,19 +707,21 @@ fn run() -> Result<(), String> {
         few.run(&mut display, &mut app_home, &config.app, window, true)?;
     }
 
-    let seeding = Instant::now();
-    runtime.block_on(seed(&fake, &registry, Some(app_id), FEW, MANY))?;
-    println!(
-        "  {} more accounts signed in ({:.1} s)",
-        MANY - FEW,
-        seeding.elapsed().as_secs_f64()
-    );
     let mut many = Rounds::new("Authdeck, 1,000 accounts", MANY);
-    for _ in 0..config.warmup {
-        many.run(&mut display, &mut app_home, &config.app, window, false)?;
-    }
-    for _ in 0..rounds {
-        many.run(&mut display, &mut app_home, &config.app, window, true)?;
+    if config.many {
+        let seeding = Instant::now();
+        runtime.block_on(seed(&fake, &registry, Some(app_id), FEW, MANY))?;
+        println!(
+            "  {} more accounts signed in ({:.1} s)",
+            MANY - FEW,
+            seeding.elapsed().as_secs_f64()
+        );
+        for _ in 0..config.warmup {
+            many.run(&mut display, &mut app_home, &config.app, window, false)?;
+        }
+        for _ in 0..rounds {
+            many.run(&mut display, &mut app_home, &config.app, window, true)?;
+        }
     }
 
     let mut rows = rows_of_rounds(&empty, &few, &many, window.as_secs());
@@ -576,6 +735,13 @@ fn run() -> Result<(), String> {
         config.app_deb.as_deref(),
         config.empty_deb.as_deref(),
     ));
+    println!(
+        "startup benchmark: per process, median of {rounds} rounds at {} s",
+        window.as_secs()
+    );
+    for rounds in [&empty, &few, &many] {
+        print_split(rounds);
+    }
     println!("startup benchmark (Authdeck vs the empty Tauri app, median of {rounds} rounds)");
     report::publish("startup", &rows);
     drop(fake);

@@ -7,5 +7,14 @@ fn main() {
     if let Some(status) = authdeck::cli::run_from_args() {
         std::process::exit(status);
     }
+    // Before any thread starts (the environment is the process's): WebKit paints the page on
+    // the CPU unless the person chose otherwise (see `authdeck::startup::render_on_cpu`).
+    #[cfg(target_os = "linux")]
+    {
+        let var = authdeck::startup::CPU_RENDERING_VAR;
+        if let Some(value) = authdeck::startup::render_on_cpu(std::env::var_os(var).as_deref()) {
+            std::env::set_var(var, value);
+        }
+    }
     authdeck::run();
 }

@@ -1,7 +1,7 @@
 //! One round of the startup benchmark: starts an app, watches it for a fixed window of time
 //! (when its toplevel is mapped, when its page reports the first paint on stderr, every frame
-//! painted), measures its process tree at the end of the window (CPU time, RSS, PSS), and
-//! kills the whole tree, waiting until it is gone.
+//! painted), measures its process tree at the end of the window (CPU time, RSS, PSS, in all
+//! and per process role), and kills the whole tree, waiting until it is gone.
 
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
@@ -49,6 +49,8 @@ pub struct Sample {
     pub pss_kib: u64,
     /// How many processes the app had at the end of the window.
     pub processes: usize,
+    /// The same figures split by process: the app's own, WebKit's web and network ones.
+    pub split: process_tree::Split,
 }
 
 /// How many of an app's last stderr lines an error quotes.
@@ -143,6 +145,7 @@ pub fn run(display: &mut Display, launch: &Launch) -> Result<Sample, String> {
             rss_kib: 0,
             pss_kib: 0,
             processes: 0,
+            split: process_tree::Split::default(),
         },
         frame_times: Vec::new(),
         last_lines: Vec::new(),
@@ -166,9 +169,12 @@ pub fn run(display: &mut Display, launch: &Launch) -> Result<Sample, String> {
     }
     if failure.is_none() {
         let pids = process_tree::tree(watch.pid);
-        watch.sample.cpu = process_tree::cpu_time(&pids);
-        (watch.sample.rss_kib, watch.sample.pss_kib) = process_tree::memory_kib(&pids);
-        watch.sample.processes = pids.len();
+        let split = process_tree::split(watch.pid, &pids);
+        let total = split.total();
+        watch.sample.cpu = total.cpu;
+        (watch.sample.rss_kib, watch.sample.pss_kib) = (total.rss_kib, total.pss_kib);
+        watch.sample.processes = total.processes;
+        watch.sample.split = split;
     }
 
     display.stop_watching_frames();

@@ -1,6 +1,7 @@
 //! An app and the processes it started (WebKit's web and network processes), read from
 //! `/proc`: the CPU time they used, the memory they hold (RSS and PSS from `smaps_rollup`),
-//! and ending all of them at once.
+//! both in all and split by role (the app's own process, WebKit's web processes, its network
+//! process, anything else), and ending all of them at once.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -89,6 +90,102 @@ pub fn memory_kib(pids: &[u32]) -> (u64, u64) {
         total.1 += field("Pss:");
     }
     total
+}
+
+/// What one process (or a group of them) used: CPU time and resident memory in KiB.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// utime + stime (and reaped children's), as in [`cpu_time`].
+    pub cpu: Duration,
+    /// RSS, KiB.
+    pub rss_kib: u64,
+    /// PSS, KiB.
+    pub pss_kib: u64,
+    /// How many processes this counts.
+    pub processes: usize,
+}
+
+impl Usage {
+    fn add(&mut self, other: Usage) {
+        self.cpu += other.cpu;
+        self.rss_kib += other.rss_kib;
+        self.pss_kib += other.pss_kib;
+        self.processes += other.processes;
+    }
+}
+
+/// What a process in an app's tree is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The app's own process (the root of the tree).
+    App,
+    /// A WebKit web process (`WebKitWebProcess`: the page, its DOM and its scripts).
+    Web,
+    /// WebKit's network process (`WebKitNetworkProcess`: loads the page's resources).
+    Network,
+    /// Anything else the app started (e.g. a `bwrap` sandbox helper or a GPU process).
+    Other,
+}
+
+/// The role of a process called `comm` (its `/proc/<pid>/comm`, which the kernel cuts to
+/// 15 bytes) in a tree whose root is the app's.
+pub fn role_of(is_root: bool, comm: &str) -> Role {
+    let comm = comm.trim();
+    if is_root {
+        Role::App
+    } else if comm.starts_with("WebKitWebProces") {
+        Role::Web
+    } else if comm.starts_with("WebKitNetworkPr") {
+        Role::Network
+    } else {
+        Role::Other
+    }
+}
+
+/// The usage of an app's tree split by role: `(app, web, network, other)`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Split {
+    /// The app's own process.
+    pub app: Usage,
+    /// WebKit's web processes.
+    pub web: Usage,
+    /// WebKit's network process.
+    pub network: Usage,
+    /// Everything else.
+    pub other: Usage,
+}
+
+impl Split {
+    /// Every process together.
+    pub fn total(&self) -> Usage {
+        let mut total = self.app;
+        for part in [self.web, self.network, self.other] {
+            total.add(part);
+        }
+        total
+    }
+}
+
+/// Measures `pids` (the tree under `root`, from [`tree`]) one by one and adds each to its role.
+pub fn split(root: u32, pids: &[u32]) -> Split {
+    let mut split = Split::default();
+    for pid in pids {
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        let (rss_kib, pss_kib) = memory_kib(&[*pid]);
+        let usage = Usage {
+            cpu: cpu_time(&[*pid]),
+            rss_kib,
+            pss_kib,
+            processes: 1,
+        };
+        match role_of(*pid == root, &comm) {
+            Role::App => split.app.add(usage),
+            Role::Web => split.web.add(usage),
+            Role::Network => split.network.add(usage),
+            Role::Other => split.other.add(usage),
+        }
+    }
+    split
 }
 
 /// Kills `root`'s process group and every process under `root` (SIGKILL), then waits up to
