@@ -1084,11 +1084,15 @@ mod tests {
         let id = registry
             .upsert_account(&new_account(app_id, "alice", 100), 1)
             .unwrap();
-        let account = registry.account(id).unwrap();
         let app = registry.app(app_id).unwrap();
         assert_eq!(
             registry.sender(id).unwrap(),
-            crate::broadcast::sender_of(&account, &app)
+            Sender {
+                account_id: Some(id),
+                username: "alice".into(),
+                app_client_id: app.client_id.clone(),
+                provider: app.provider.base_url().to_owned(),
+            }
         );
         assert_eq!(
             registry.sender(AccountId(999)).unwrap_err(),
