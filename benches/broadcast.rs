@@ -34,7 +34,7 @@ use authdeck::pacing;
 use authdeck::provider::Chain;
 use authdeck::registry::Registry;
 use authdeck::service::Authdeck;
-use fake_hivesigner::{FakeConfig, FakeHivesigner, RedirectRules};
+use fake_hivesigner::FakeHivesigner;
 use report::{median, ms, Row};
 use secrecy::ExposeSecret;
 use serde_json::json;
@@ -211,11 +211,7 @@ async fn main() {
         println!("broadcast benchmark: run it with `cargo bench --bench broadcast`");
         return;
     }
-    let fake = FakeHivesigner::start(FakeConfig {
-        redirect_rules: RedirectRules::AnyGeneration,
-        ..FakeConfig::default()
-    })
-    .await;
+    let fake = seed::start_fake().await;
     let data = tempfile::tempdir().unwrap();
     let (core, ids) = signed_in_core(&fake, data.path()).await;
     let mut tokens = Vec::new();
@@ -272,8 +268,7 @@ async fn main() {
             .await,
         );
     }
-    peaks.sort_unstable();
-    let peak = peaks[peaks.len() / 2];
+    let peak = median(peaks);
     let (ours, theirs, floor) = (median(through_authdeck), median(bare), median(logged));
     // For reference: the same POSTs at the old fixed concurrency and at the pacer's start.
     let mut reference = Vec::new();
@@ -308,8 +303,7 @@ async fn main() {
         );
     }
     fake.set_answer_delay(Duration::ZERO);
-    delayed_peaks.sort_unstable();
-    let delayed_peak = delayed_peaks[delayed_peaks.len() / 2];
+    let delayed_peak = median(delayed_peaks);
     let (delayed, round_trip) = (median(delayed), median(round_trips));
 
     let [validation, token, log] = local_overhead(&core, ids[0], data.path()).await;

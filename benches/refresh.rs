@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use authdeck::accounts::AccountId;
 use authdeck::clock::{Clock, ManualClock, SystemClock};
 use authdeck::service::{Authdeck, Settings};
-use fake_hivesigner::{Endpoint, Failure, FakeConfig, FakeHivesigner, RedirectRules, TokenKind};
+use fake_hivesigner::{Endpoint, Failure, FakeHivesigner, TokenKind};
 use report::{median, ms, Row};
 use serde_json::json;
 use tokio::sync::Semaphore;
@@ -128,11 +128,7 @@ fn delay_next(fake: &FakeHivesigner, count: usize) {
 }
 
 async fn many_expired() -> Row {
-    let fake = FakeHivesigner::start(FakeConfig {
-        redirect_rules: RedirectRules::AnyGeneration,
-        ..FakeConfig::default()
-    })
-    .await;
+    let fake = seed::start_fake().await;
     let data = tempfile::tempdir().unwrap();
     let seeding = Instant::now();
     let (core, clock, accounts) = signed_in_core(&fake, data.path(), MANY).await;
@@ -177,11 +173,7 @@ async fn many_expired() -> Row {
 }
 
 async fn background_refresher() -> Row {
-    let fake = FakeHivesigner::start(FakeConfig {
-        redirect_rules: RedirectRules::AnyGeneration,
-        ..FakeConfig::default()
-    })
-    .await;
+    let fake = seed::start_fake().await;
     let data = tempfile::tempdir().unwrap();
     let (core, clock, accounts) = signed_in_core(&fake, data.path(), DUE).await;
     let concurrency = Settings::default().refresh_concurrency;

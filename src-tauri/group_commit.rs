@@ -37,10 +37,7 @@ impl<T, R> GroupCommit<T, R> {
     /// items in the order they came, writes them in one transaction, and returns one outcome
     /// per item in the same order (or one error for all: then none was written). Returns once
     /// `item` is committed, with its outcome.
-    pub async fn commit(&self, item: T, write: impl FnOnce(&[T]) -> Result<Vec<R>>) -> Result<R>
-    where
-        R: Send,
-    {
+    pub async fn commit(&self, item: T, write: impl FnOnce(&[T]) -> Result<Vec<R>>) -> Result<R> {
         let (done, outcome) = oneshot::channel();
         self.lock_waiting().push(Waiting { item, done });
         {
@@ -49,18 +46,19 @@ impl<T, R> GroupCommit<T, R> {
             if !group.is_empty() {
                 let (items, writers): (Vec<T>, Vec<_>) =
                     group.into_iter().map(|w| (w.item, w.done)).unzip();
-                match write(&items) {
-                    Ok(outcomes) if outcomes.len() == writers.len() => {
+                let written = write(&items).and_then(|outcomes| {
+                    if outcomes.len() == writers.len() {
+                        Ok(outcomes)
+                    } else {
+                        Err(Error::Internal(
+                            "a group commit answered for a different number of items".into(),
+                        ))
+                    }
+                });
+                match written {
+                    Ok(outcomes) => {
                         for (writer, outcome) in writers.into_iter().zip(outcomes) {
                             let _ = writer.send(Ok(outcome));
-                        }
-                    }
-                    Ok(_) => {
-                        let err = Error::Internal(
-                            "a group commit answered for a different number of items".into(),
-                        );
-                        for writer in writers {
-                            let _ = writer.send(Err(err.clone()));
                         }
                     }
                     Err(err) => {

@@ -71,7 +71,11 @@ pub fn init(log_dir: Option<&Path>) -> Option<PathBuf> {
     }
     install_panic_hook();
     if !understood {
-        tracing::warn!("{LOG_FILTER_VAR} was not understood; logging at {DEFAULT_LEVEL}");
+        tracing::warn!(
+            "{LOG_FILTER_VAR} was not understood; logging at {DEFAULT_LEVEL}. Give a level \
+             (off, error, warn, info, debug, trace) or levels per target, such as \
+             `info,authdeck=debug`"
+        );
     }
     if let Some(err) = file_error {
         tracing::warn!("logging to stderr only: could not open the log directory: {err}");
@@ -133,14 +137,25 @@ fn build_filter(wanted: Option<&str>) -> (String, bool) {
 /// Parses `directives` (comma-separated `target=level` and bare levels) into a [`Targets`]
 /// filter. Blanks around a directive and empty directives are dropped first: `Targets` would
 /// read `debug, authdeck=trace` as a target " authdeck", and an empty directive as "every
-/// target at trace". Span and field filters (`target[span]=level`) are not supported.
-fn parse_targets(directives: &str) -> Result<Targets, ParseError> {
+/// target at trace". Span and field filters (`target[span]=level`) are refused rather than
+/// read as a target of that name (which would silence every other line).
+fn parse_targets(directives: &str) -> Result<Targets, String> {
     let cleaned: Vec<&str> = directives
         .split(',')
         .map(str::trim)
         .filter(|directive| !directive.is_empty())
         .collect();
-    cleaned.join(",").parse()
+    let is_target_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '-' | '.');
+    if let Some(odd) = cleaned.iter().find(|directive| {
+        let target = directive.split('=').next().unwrap_or_default();
+        !target.chars().all(is_target_char)
+    }) {
+        return Err(format!("`{odd}` is not a level or a target=level"));
+    }
+    cleaned
+        .join(",")
+        .parse()
+        .map_err(|err: ParseError| err.to_string())
 }
 
 fn open_rolling_file(dir: &Path) -> Result<RollingFileAppender, Box<dyn std::error::Error>> {
@@ -319,6 +334,10 @@ mod tests {
         assert!(targets.would_enable("authdeck::vault", &Level::INFO));
         assert!(!targets.would_enable("tauri", &Level::ERROR));
         assert!(parse_targets("authdeck=loud").is_err());
+        // A span filter is refused, not read as a target named `authdeck[span]` alone.
+        assert!(parse_targets("authdeck[span]=debug").is_err());
+        assert!(!build_filter(Some("debug,authdeck[refresh]=trace")).1);
+        assert!(build_filter(Some("info,authdeck::tokens=debug,tao-x=warn")).1);
     }
 
     #[test]

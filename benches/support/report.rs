@@ -47,8 +47,8 @@ pub fn ms(duration: Duration) -> f64 {
 
 /// The median of some samples (the upper middle one for an even count).
 #[allow(dead_code)]
-pub fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
+pub fn median<T: Ord + Copy>(mut samples: Vec<T>) -> T {
+    samples.sort_unstable();
     samples[samples.len() / 2]
 }
 

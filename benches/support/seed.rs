@@ -11,13 +11,23 @@ use authdeck::events::RecordedEvents;
 use authdeck::registry::Registry;
 use authdeck::service::{Authdeck, Parts, Settings};
 use authdeck::vault::{MemoryStore, Vault};
-use fake_hivesigner::{consent, Consent, FakeHivesigner};
+use fake_hivesigner::{consent, Consent, FakeConfig, FakeHivesigner, RedirectRules};
 use serde_json::json;
 
 /// The benchmarks' app, registered at the fake with [`SECRET`].
 pub const CLIENT_ID: &str = "benchapp";
 /// The app's client secret.
 pub const SECRET: &str = "bench-secret";
+
+/// The fake Hivesigner the benchmarks sign in and broadcast through (any redirect URI of a
+/// registered app accepted, answers at once).
+pub async fn start_fake() -> FakeHivesigner {
+    FakeHivesigner::start(FakeConfig {
+        redirect_rules: RedirectRules::AnyGeneration,
+        ..FakeConfig::default()
+    })
+    .await
+}
 
 /// A core in `data` on `clock`, with `users` signed in for [`CLIENT_ID`] (code flow, offline
 /// scope), in order; returns their account ids beside their names.
